@@ -1,0 +1,99 @@
+"""Wiring: the PTB Application with sipbot's handlers, persistence and commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
+from sipbot.citizen.submit import RequestSubmit
+from sipbot.db.persistence import DatabasePersistence
+from sipbot.flows.handlers import FlowRunner
+from sipbot.i18n import N_
+from sipbot.services import Services
+
+log = logging.getLogger(__name__)
+COMMANDS = {
+    "start": N_("command.start"),
+    "help": N_("command.help"),
+    "language": N_("command.language"),
+    "cancel": N_("command.cancel"),
+}
+
+
+def build_application(services: Services, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
+    api = services.settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(services.settings.telegram_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .persistence(DatabasePersistence(services.engine, services.clock))
+        .post_init(_register_commands(services))
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+
+    runner = FlowRunner(services)
+    submit = RequestSubmit(services)
+    runner.on_submit[REQUEST_FLOW] = submit.submit
+    runner.review_footer[REQUEST_FLOW] = submit.consent_sentence
+    start = CitizenStart(services, runner)
+
+    private = filters.ChatType.PRIVATE
+    app.add_handlers(
+        [
+            CommandHandler("start", start.start, filters=private),
+            CommandHandler("help", start.help, filters=private),
+            CommandHandler("cancel", start.cancel, filters=private),
+            CommandHandler("language", start.ask_language, filters=private),
+            CommandHandler("menu", start.menu, filters=private),
+            CallbackQueryHandler(start.on_language, pattern=r"^L:"),
+            CallbackQueryHandler(start.on_register, pattern=r"^R:"),
+            CallbackQueryHandler(start.on_menu, pattern=r"^M:"),
+            CallbackQueryHandler(start.on_draft, pattern=r"^D:"),
+            CallbackQueryHandler(start.on_cancel, pattern=r"^X:"),
+            CallbackQueryHandler(runner.on_callback, pattern=r"^F:"),
+            MessageHandler(private & ~filters.StatusUpdate.ALL, start.on_other_message),
+            CallbackQueryHandler(start.on_other_callback),
+        ]
+    )
+    # Write conversation state and answers after every update, not on PTB's timed flush,
+    # so a hard kill loses nothing the person already sent.
+    app.add_handler(TypeHandler(Update, _flush), group=1)
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def _flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await context.application.update_persistence()
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The exception only: update contents may carry the person's words.
+    log.error("handler.error kind=%s", type(context.error).__name__, exc_info=context.error)
+
+
+def _register_commands(services: Services):  # type: ignore[no-untyped-def]
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        for lang in ("sv", "en"):
+            t = services.catalogs.texts(lang, easy=False)
+            commands = [BotCommand(c, t(text)) for c, text in COMMANDS.items()]
+            await app.bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=lang)
+            if lang == "sv":  # users whose Telegram is in neither language
+                await app.bot.set_my_commands(commands, BotCommandScopeDefault())
+
+    return post_init

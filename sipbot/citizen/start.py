@@ -1,0 +1,205 @@
+"""The person's way in: /start, language and register, the menu, /help, /cancel, odd input."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from sipbot.flows.handlers import FLOW_KEY, FlowRunner, current
+from sipbot.i18n import N_, Texts
+from sipbot.people import is_known, save_preferences
+from sipbot.services import Services
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+REQUEST_FLOW = "sip_request"
+
+
+def _kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+class CitizenStart:
+    def __init__(self, services: Services, runner: FlowRunner) -> None:
+        self.s = services
+        self.runner = runner
+
+    async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
+        await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
+
+    async def _resume(self, update: Update, context: Context) -> bool:
+        """Re-ask the current flow question if a flow runs; True if it did."""
+        if current(context) is None:
+            return False
+        await self.runner.ask(update, context)
+        return True
+
+    # -- /start and the menu ---------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context) -> None:
+        user = update.effective_user
+        assert user is not None
+        t = self.s.texts_for(update)
+        if not is_known(self.s.engine, user.id):
+            await self._send(update, context, t("start.welcome"))
+            await self.ask_language(update, context)
+            return
+        if current(context) is not None:
+            await self._send(
+                update,
+                context,
+                t("draft.found"),
+                reply_markup=_kb(
+                    [(t("draft.continue"), "D:continue")], [(t("draft.restart"), "D:restart")]
+                ),
+            )
+            return
+        await self.menu(update, context)
+
+    async def menu(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        await self._send(
+            update,
+            context,
+            t("menu.text"),
+            reply_markup=_kb(
+                [(t("menu.ask"), "M:ask")],
+                [(t("menu.help"), "M:help")],
+                [(t("menu.language"), "M:language")],
+            ),
+        )
+
+    async def on_menu(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        choice = (query.data or "").removeprefix("M:")
+        if choice == "ask":
+            if current(context) is not None:
+                await self.runner.ask(update, context)
+            else:
+                await self.runner.start(update, context, REQUEST_FLOW)
+        elif choice == "help":
+            await self.help(update, context)
+        elif choice == "language":
+            await self.ask_language(update, context)
+        else:
+            await self.menu(update, context)
+
+    async def on_draft(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        if query.data == "D:restart":
+            context.user_data.pop(FLOW_KEY, None)  # type: ignore[union-attr]
+            await self.runner.start(update, context, REQUEST_FLOW)
+        elif not await self._resume(update, context):
+            await self.menu(update, context)
+
+    # -- language and register -------------------------------------------------------------
+
+    async def ask_language(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        await self._send(
+            update,
+            context,
+            t("language.ask"),
+            reply_markup=_kb([("Svenska", "L:sv"), ("English", "L:en")]),
+        )
+
+    async def on_language(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        lang = (query.data or "").removeprefix("L:")
+        if lang not in ("sv", "en"):
+            await query.answer()
+            return
+        save_preferences(self.s.engine, update.effective_user.id, self.s.clock, language=lang)
+        await query.answer()
+        t = self.s.texts_for(update)
+        await self._send(
+            update,
+            context,
+            t("register.ask"),
+            reply_markup=_kb([(t("register.plain"), "R:plain")], [(t("register.easy"), "R:easy")]),
+        )
+
+    async def on_register(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        register = (query.data or "").removeprefix("R:")
+        await query.answer()
+        if register not in ("plain", "easy"):
+            return
+        save_preferences(
+            self.s.engine, update.effective_user.id, self.s.clock, easy=register == "easy"
+        )
+        t = self.s.texts_for(update)
+        await self._send(update, context, t("register.saved"))
+        if not await self._resume(update, context):
+            await self.menu(update, context)
+
+    # -- global commands -------------------------------------------------------------------
+
+    async def help(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        key = N_("help.text")
+        if current(context) is not None:
+            key = N_("help.in_flow")
+        await self._send(update, context, t(key))
+        if not await self._resume(update, context):
+            await self.menu(update, context)
+
+    async def cancel(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        if current(context) is None:
+            await self._send(update, context, t("cancel.nothing"))
+            await self.menu(update, context)
+            return
+        await self._send(
+            update,
+            context,
+            t("cancel.ask"),
+            reply_markup=_kb([(t("cancel.yes"), "X:yes")], [(t("cancel.no"), "X:no")]),
+        )
+
+    async def on_cancel(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        t = self.s.texts_for(update)
+        if query.data == "X:yes" and current(context) is not None:
+            context.user_data.pop(FLOW_KEY, None)  # type: ignore[union-attr]
+            log.info("flow.cancelled")
+            await self._send(update, context, t("cancel.done"))
+            await self.menu(update, context)
+        elif not await self._resume(update, context):
+            await self.menu(update, context)
+
+    # -- anything else ---------------------------------------------------------------------
+
+    async def on_other_message(self, update: Update, context: Context) -> None:
+        """Outside a flow: say what we can do, then show the menu."""
+        if current(context) is not None:
+            await self.runner.on_message(update, context)
+            return
+        t = self.s.texts_for(update)
+        msg = update.effective_message
+        unknown_command = bool(msg and msg.text and msg.text.startswith("/"))
+        key = N_("input.menu_only")
+        if unknown_command:
+            key = N_("input.unknown_command")
+        await self._send(update, context, t(key))
+        await self.menu(update, context)
+
+    async def on_other_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        t: Texts = self.s.texts_for(update)
+        await query.answer(t("input.old_button"))
+        if not await self._resume(update, context):
+            await self.menu(update, context)

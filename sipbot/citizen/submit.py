@@ -1,0 +1,63 @@
+"""The end of the request flow: the consent sentence on the review, storage and the receipt."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from sipbot.flows.engine import State, final_answers
+from sipbot.flows.model import Flow
+from sipbot.i18n import N_, Texts
+from sipbot.requests import submit_request
+from sipbot.services import Services
+
+log = logging.getLogger(__name__)
+CONSENT_BY_ROLE = {
+    "self": N_("review.consent.self"),
+    "relative": N_("review.consent.relative"),
+    "representative": N_("review.consent.representative"),
+    "guardian": N_("review.consent.guardian"),
+}
+
+
+class RequestSubmit:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _unit_name(self, state: State) -> str:
+        municipality = state["answers"].get("municipality")
+        if municipality is None:
+            return ""
+        return self.s.deployment.unit(self.s.deployment.municipality(municipality).intake_unit).name
+
+    def consent_sentence(self, state: State, t: Texts) -> str:
+        role = state["answers"].get("role", "self")
+        return t(CONSENT_BY_ROLE[role], unit=self._unit_name(state))
+
+    async def submit(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow, state: State, t: Texts
+    ) -> None:
+        assert update.effective_user is not None and update.effective_chat is not None
+        request = submit_request(
+            self.s.engine,
+            self.s.deployment,
+            self.s.clock,
+            telegram_id=update.effective_user.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            answers=final_answers(flow, state),
+            language=t.lang,
+            easy=t.easy,
+        )
+        log.info("request.submitted id=%s unit=%s", request.id, request.unit)
+        await context.bot.send_message(
+            update.effective_chat.id,
+            t(
+                "receipt.text",
+                reference=request.reference,
+                unit=self._unit_name(state),
+                days=self.s.deployment.response_time_working_days,
+            ),
+        )

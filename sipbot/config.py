@@ -1,0 +1,102 @@
+"""Settings from the environment (and an optional .env), validated once at start."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SIPBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: str = Field(default="", description="Bot token from BotFather")
+    telegram_api_url: str = "https://api.telegram.org"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    deployment: Path = ROOT / "examples" / "jamtland-harjedalen.yaml"
+    secret_key: str = ""
+    timezone: str = "Europe/Stockholm"
+    conversations_dir: Path = ROOT / "conversations"
+    locales_dir: Path = ROOT / "locales"
+    log_level: str = "INFO"
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if value:
+            decode_key(value)
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'sipbot.db'}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def key_bytes(self) -> bytes:
+        return decode_key(self.secret_key)
+
+
+def decode_key(value: str) -> bytes:
+    """A 32-byte AES key, given as urlsafe base64 (what `sipbot key` prints)."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode() + b"=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("must be urlsafe base64 (make one with `sipbot key`)") from None
+    if len(raw) != 32:
+        raise ValueError(f"must decode to 32 bytes, got {len(raw)} (make one with `sipbot key`)")
+    return raw
+
+
+def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
+    """Read and check the settings; raise ConfigError with one line naming the variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "SIPBOT_" + str(err["loc"][0]).upper() if err["loc"] else "SIPBOT_*"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {msg}") from None
+    if require_token and not settings.telegram_token:
+        raise ConfigError("SIPBOT_TELEGRAM_TOKEN: missing; get a token from @BotFather")
+    if require_token and ":" not in settings.telegram_token:
+        raise ConfigError("SIPBOT_TELEGRAM_TOKEN: malformed; expected <digits>:<secret>")
+    if not settings.secret_key:
+        raise ConfigError(
+            "SIPBOT_SECRET_KEY: missing; it encrypts personal data (make one with `sipbot key`)"
+        )
+    if not settings.deployment.is_file():
+        raise ConfigError(f"SIPBOT_DEPLOYMENT: no such file {settings.deployment}")
+    return settings

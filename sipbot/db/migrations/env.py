@@ -1,0 +1,15 @@
+"""Alembic environment: the engine is handed in by sipbot.db.migrate."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import sipbot.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

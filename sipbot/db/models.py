@@ -1,0 +1,79 @@
+"""The tables. Free text and contact details use encrypted columns; queue fields stay plain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from sipbot.db.crypto import EncryptedJSON
+from sipbot.db.types import UTCDateTime
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+class Person(SQLModel, table=True):
+    """A Telegram user of the bot and how they want to be spoken to."""
+
+    __tablename__ = "person"
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    language: str = Field(default="sv", max_length=2)
+    easy: bool = False  # the easy-to-read (lättläst) register
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class UserData(SQLModel, table=True):
+    """PTB user_data: the flow position and the answers given so far."""
+
+    __tablename__ = "user_data"
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    data: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+    updated_at: datetime = _ts(nullable=False)
+
+
+class ChatData(SQLModel, table=True):
+    __tablename__ = "chat_data"
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    data: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+    updated_at: datetime = _ts(nullable=False)
+
+
+class BotData(SQLModel, table=True):
+    __tablename__ = "bot_data"
+    id: int = Field(default=1, primary_key=True)
+    data: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+
+
+class ConversationState(SQLModel, table=True):
+    """PTB ConversationHandler states, keyed by handler name and the handler's key."""
+
+    __tablename__ = "conversation_state"
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String(128), primary_key=True))
+    state: Any = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+
+
+class SipRequest(SQLModel, table=True):
+    """A submitted SIP request: routing and status plain, the person's words encrypted."""
+
+    __tablename__ = "sip_request"
+    __table_args__ = (Index("ix_sip_request_unit_status", "unit", "status", "submitted_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    telegram_id: int | None = Field(sa_column=Column(BigInteger, index=True))
+    flow_id: str = Field(max_length=64)
+    flow_version: int
+    role: str = Field(max_length=32)
+    municipality: str = Field(max_length=32)
+    unit: str = Field(max_length=32)
+    consent: str = Field(max_length=32)
+    status: str = Field(max_length=32)
+    language: str = Field(max_length=2)
+    easy: bool
+    answers: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))
+    submitted_at: datetime = _ts(nullable=False)

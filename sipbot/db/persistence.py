@@ -1,0 +1,114 @@
+"""PTB persistence in sipbot's own database, flushed after every update (see app.py)."""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict, ConversationKey
+
+from sipbot.clock import Clock, utcnow
+from sipbot.db.engine import session_scope
+from sipbot.db.models import BotData, ChatData, ConversationState, UserData
+
+Data = dict[Any, Any]
+
+
+class DatabasePersistence(BasePersistence[Data, Data, Data]):
+    """Each update_* call is its own short transaction, so nothing waits for a timed flush.
+
+    A user's flow position and answers live together in user_data, so one write moves both.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+        # The interval is only PTB's background flush; app.py flushes after every update.
+        super().__init__(store_data=PersistenceInput(callback_data=False), update_interval=3600)
+        self._engine = engine
+        self._clock = clock
+
+    async def get_user_data(self) -> dict[int, Data]:
+        with session_scope(self._engine) as s:
+            return {row.user_id: row.data for row in s.exec(select(UserData))}
+
+    async def get_chat_data(self) -> dict[int, Data]:
+        with session_scope(self._engine) as s:
+            return {row.chat_id: row.data for row in s.exec(select(ChatData))}
+
+    async def get_bot_data(self) -> Data:
+        with session_scope(self._engine) as s:
+            row = s.get(BotData, 1)
+            return row.data if row else {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        with session_scope(self._engine) as s:
+            rows = s.exec(select(ConversationState).where(ConversationState.name == name))
+            return {tuple(json.loads(row.key)): row.state for row in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        key_text = json.dumps(list(key))
+        with session_scope(self._engine) as s:
+            row = s.get(ConversationState, (name, key_text))
+            if new_state is None:
+                if row:
+                    s.delete(row)
+            elif row:
+                row.state = new_state
+                s.add(row)
+            else:
+                s.add(ConversationState(name=name, key=key_text, state=new_state))
+
+    async def update_user_data(self, user_id: int, data: Data) -> None:
+        with session_scope(self._engine) as s:
+            row = s.get(UserData, user_id)
+            if row is None:
+                row = UserData(user_id=user_id, data={}, updated_at=self._clock())
+            row.data = deepcopy(data)
+            row.updated_at = self._clock()
+            s.add(row)
+
+    async def update_chat_data(self, chat_id: int, data: Data) -> None:
+        with session_scope(self._engine) as s:
+            row = s.get(ChatData, chat_id)
+            if row is None:
+                row = ChatData(chat_id=chat_id, data={}, updated_at=self._clock())
+            row.data = deepcopy(data)
+            row.updated_at = self._clock()
+            s.add(row)
+
+    async def update_bot_data(self, data: Data) -> None:
+        with session_scope(self._engine) as s:
+            row = s.get(BotData, 1) or BotData(id=1, data={})
+            row.data = deepcopy(data)
+            s.add(row)
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        with session_scope(self._engine) as s:
+            s.exec(delete(ChatData).where(ChatData.chat_id == chat_id))  # type: ignore[call-overload]
+
+    async def drop_user_data(self, user_id: int) -> None:
+        with session_scope(self._engine) as s:
+            s.exec(delete(UserData).where(UserData.user_id == user_id))  # type: ignore[call-overload]
+
+    async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: Data) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

@@ -1,0 +1,84 @@
+"""The deployment file: which municipalities, intake units and invitable actors a region offers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sipbot import yamlfile
+from sipbot.i18n import N_
+
+# The actor catalogue a deployment may offer, with each one's label in the catalogs.
+ACTOR_LABELS = {
+    "vardcentral": N_("actor.vardcentral"),
+    "psykiatri": N_("actor.psykiatri"),
+    "habilitering": N_("actor.habilitering"),
+    "hemtjanst": N_("actor.hemtjanst"),
+    "hemsjukvard": N_("actor.hemsjukvard"),
+    "socialtjanst": N_("actor.socialtjanst"),
+    "lss": N_("actor.lss"),
+    "skola": N_("actor.skola"),
+    "studenthalsa": N_("actor.studenthalsa"),
+    "forsakringskassan": N_("actor.forsakringskassan"),
+    "arbetsformedlingen": N_("actor.arbetsformedlingen"),
+    "arbetsgivare": N_("actor.arbetsgivare"),
+    "kriminalvard": N_("actor.kriminalvard"),
+    "god_man": N_("actor.god_man"),
+    "personligt_ombud": N_("actor.personligt_ombud"),
+    "narstaende": N_("actor.narstaende"),
+    "annan": N_("actor.annan"),
+}
+KNOWN_ACTORS = tuple(ACTOR_LABELS)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Unit(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1, max_length=120)
+    staff_group_chat_id: int | None = None
+
+
+class Municipality(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1, max_length=60)
+    intake_unit: str
+
+
+class Deployment(_Strict):
+    region: str = Field(min_length=1)
+    response_time_working_days: int = Field(ge=1, le=30)
+    units: list[Unit] = Field(min_length=1)
+    municipalities: list[Municipality] = Field(min_length=1)
+    actors: list[str] = Field(min_length=1)
+
+    def municipality(self, municipality_id: str) -> Municipality:
+        return next(m for m in self.municipalities if m.id == municipality_id)
+
+    def unit(self, unit_id: str) -> Unit:
+        return next(u for u in self.units if u.id == unit_id)
+
+
+def load_deployment(path: Path) -> Deployment:
+    """Load and check the file; a problem raises ConfigError naming file, line and what is wrong."""
+    d, lines = yamlfile.load_model(path, Deployment)
+    seen: set[str] = set()
+    for i, unit in enumerate(d.units):
+        if unit.id in seen:
+            raise yamlfile.fail(path, lines, ("units", i, "id"), f"unit id {unit.id!r} is repeated")
+        seen.add(unit.id)
+    for i, m in enumerate(d.municipalities):
+        if m.intake_unit not in seen:
+            raise yamlfile.fail(
+                path, lines, ("municipalities", i, "intake_unit"), f"no unit {m.intake_unit!r}"
+            )
+    for i, actor in enumerate(d.actors):
+        if actor not in KNOWN_ACTORS:
+            known = ", ".join(KNOWN_ACTORS)
+            raise yamlfile.fail(
+                path, lines, ("actors", i), f"unknown actor {actor!r}; known: {known}"
+            )
+    return d

@@ -1,0 +1,321 @@
+"""The flow engine's Telegram side: render the current step, take answers, re-ask on bad input."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
+
+from sipbot.deployment import ACTOR_LABELS
+from sipbot.flows import engine
+from sipbot.flows.engine import State
+from sipbot.flows.model import Flow, Step
+from sipbot.i18n import N_, Texts
+from sipbot.services import Services
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+# Called with the flow's final answers when the person presses Send on the review.
+Submit = Callable[[Update, Context, Flow, State, Texts], Awaitable[None]]
+
+TELEGRAM_TEXT_LIMIT = 4096
+FLOW_KEY = "flow"
+# Swedish or international numbers, with the usual spaces and dashes.
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,18}[0-9]")
+
+
+def current(context: Context) -> State | None:
+    return (context.user_data or {}).get(FLOW_KEY)
+
+
+class FlowRunner:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.on_submit: dict[str, Submit] = {}
+        # Extra text under the review, e.g. the consent sentence worded for the requester's role.
+        self.review_footer: dict[str, Callable[[State, Texts], str]] = {}
+
+    # -- options -------------------------------------------------------------------------
+
+    def options(self, flow: Flow, step: Step, state: State, t: Texts) -> list[tuple[str, str]]:
+        """(id, shown text) for a choice or multi step, in button order."""
+        out: list[tuple[str, str]] = []
+        if step.options_from == "municipalities":
+            out += [(m.id, m.name) for m in self.s.deployment.municipalities]
+        elif step.options_from == "actors":
+            out += [(a, t(ACTOR_LABELS[a])) for a in self.s.deployment.actors]
+        elif step.options_from == "chosen_actors":
+            source = next((s for s in flow.steps if s.options_from == "actors"), None)
+            chosen = state["answers"].get(source.id) if source else None
+            out += [(a, t(ACTOR_LABELS[a])) for a in chosen or []]
+        out += [(o.id, t(o.label)) for o in (*step.options, *step.extra_options)]
+        return out
+
+    def show_answer(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
+        value = state["answers"].get(step.id)
+        if value is None:
+            return t("review.skipped")
+        if step.kind in ("choice", "multi"):
+            names = dict(self.options(flow, step, state, t))
+            chosen = [value] if step.kind == "choice" else value
+            return ", ".join(names.get(v, v) for v in chosen) or t("review.none")
+        if step.kind == "list":
+            return "\n".join(f"• {self._text(v, t)}" for v in value) or t("review.none")
+        return self._text(value, t)
+
+    @staticmethod
+    def _text(value: Any, t: Texts) -> str:
+        if isinstance(value, dict) and "voice" in value:
+            return t("review.voice", seconds=value.get("duration", 0))
+        return str(value)
+
+    # -- asking --------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: Context, flow_id: str) -> None:
+        flow = self.s.flows[flow_id]
+        state = engine.new_state(flow)
+        context.user_data[FLOW_KEY] = state  # type: ignore[index]
+        log.info("flow.start flow=%s version=%s", flow.id, flow.version)
+        await self.ask(update, context)
+
+    async def ask(self, update: Update, context: Context) -> None:
+        """Send the current step as a new message; older buttons become stale."""
+        state = current(context)
+        if state is None:
+            return
+        flow = self.s.flows[state["flow"]]
+        step = flow.step(state["step"])
+        engine.enter(step, state)
+        state["ask"] += 1
+        t = self.s.texts_for(update)
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        if step.kind == "review":
+            parts = self._review_text(flow, state, t)
+            for part in parts[:-1]:
+                await context.bot.send_message(chat_id, part)
+            await context.bot.send_message(
+                chat_id, parts[-1], reply_markup=self._review_keyboard(flow, state, t)
+            )
+            return
+        await context.bot.send_message(
+            chat_id,
+            self._question(flow, step, state, t),
+            reply_markup=self._keyboard(flow, step, state, t),
+        )
+
+    def _question(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
+        lines = [t(step.ask)]
+        if step.kind == "text":
+            hint = N_("hint.text")
+            if step.voice:
+                hint = N_("hint.text_voice")
+            lines.append(t(hint, limit=step.max_length))
+        elif step.kind == "list":
+            items = state.get("pending") or []
+            if items:
+                lines.append(t("hint.list_so_far"))
+                lines += [f"• {self._text(v, t)}" for v in items]
+            lines.append(t("hint.list", limit=step.max_length))
+        elif step.kind == "multi":
+            lines.append(t("hint.multi"))
+        return "\n\n".join(lines)
+
+    def _button(
+        self, state: State, text: str, op: str, arg: str | int = ""
+    ) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text, callback_data=f"F:{state['ask']}:{op}:{arg}")
+
+    def _keyboard(
+        self, flow: Flow, step: Step, state: State, t: Texts
+    ) -> InlineKeyboardMarkup | None:
+        rows: list[list[InlineKeyboardButton]] = []
+        if step.kind == "info":
+            rows.append([self._button(state, t("button.next"), "n")])
+        elif step.kind == "choice":
+            rows += [
+                [self._button(state, label, "c", i)]
+                for i, (_, label) in enumerate(self.options(flow, step, state, t))
+            ]
+        elif step.kind == "multi":
+            chosen = set(state.get("pending") or [])
+            for i, (oid, label) in enumerate(self.options(flow, step, state, t)):
+                mark = "✅ " if oid in chosen else "▫️ "
+                rows.append([self._button(state, mark + label, "t", i)])
+            rows.append([self._button(state, t("button.done"), "d")])
+        elif step.kind == "list":
+            rows.append([self._button(state, t("button.done"), "d")])
+        if step.optional and step.kind not in ("multi", "list", "info"):
+            rows.append([self._button(state, t("button.skip"), "s")])
+        return InlineKeyboardMarkup(rows) if rows else None
+
+    def _review_text(self, flow: Flow, state: State, t: Texts) -> list[str]:
+        answers = state["answers"]
+        blocks = [t(flow.step(state["step"]).ask)]
+        for step in flow.steps:
+            if step.title and engine.visible(step, answers) and step.id in answers:
+                blocks.append(f"{t(step.title)}\n{self.show_answer(flow, step, state, t)}")
+        footer = self.review_footer.get(flow.id)
+        if footer is not None:
+            blocks.append(footer(state, t))
+        # Split on block boundaries so no message passes Telegram's limit.
+        parts: list[str] = [""]
+        for block in blocks:
+            block = block[: TELEGRAM_TEXT_LIMIT - 10]
+            if len(parts[-1]) + len(block) + 2 > TELEGRAM_TEXT_LIMIT:
+                parts.append("")
+            parts[-1] = f"{parts[-1]}\n\n{block}" if parts[-1] else block
+        return parts
+
+    def _review_keyboard(self, flow: Flow, state: State, t: Texts) -> InlineKeyboardMarkup:
+        answers = state["answers"]
+        rows = [
+            [self._button(state, t("button.edit", what=t(step.title)), "e", i)]
+            for i, step in enumerate(flow.steps)
+            if step.title and engine.visible(step, answers) and step.id in answers
+        ]
+        rows.append([self._button(state, t("button.send"), "send")])
+        return InlineKeyboardMarkup(rows)
+
+    # -- answering -----------------------------------------------------------------------
+
+    async def on_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        state = current(context)
+        t = self.s.texts_for(update)
+        try:
+            _, ask, op, arg = query.data.split(":", 3)
+            fresh = state is not None and int(ask) == state["ask"]
+        except ValueError:
+            fresh = False
+        if not fresh or state is None:
+            await query.answer(t("input.old_button"))
+            if state is not None:
+                await self.ask(update, context)
+            return
+        await query.answer()
+        flow = self.s.flows[state["flow"]]
+        step = flow.step(state["step"])
+        await self._apply(update, context, flow, step, state, op, arg, t)
+
+    async def _apply(
+        self,
+        update: Update,
+        context: Context,
+        flow: Flow,
+        step: Step,
+        state: State,
+        op: str,
+        arg: str,
+        t: Texts,
+    ) -> None:
+        options = self.options(flow, step, state, t) if step.kind in ("choice", "multi") else []
+        if op == "c" and step.kind == "choice" and arg.isdigit() and int(arg) < len(options):
+            await self._answered(update, context, flow, state, options[int(arg)][0])
+        elif op == "t" and step.kind == "multi" and arg.isdigit() and int(arg) < len(options):
+            chosen: list[str] = state["pending"]
+            oid = options[int(arg)][0]
+            chosen.remove(oid) if oid in chosen else chosen.append(oid)
+            await update.callback_query.edit_message_reply_markup(  # type: ignore[union-attr]
+                self._keyboard(flow, step, state, t)
+            )
+            if step.many_note and len(chosen) == step.many_note + 1 and step.many_note_text:
+                await context.bot.send_message(update.effective_chat.id, t(step.many_note_text))  # type: ignore[union-attr]
+        elif op == "d" and step.kind in ("multi", "list"):
+            if not state["pending"] and not step.optional:
+                await context.bot.send_message(update.effective_chat.id, t("input.choose_one"))  # type: ignore[union-attr]
+                await self.ask(update, context)
+                return
+            await self._answered(update, context, flow, state, list(state["pending"]))
+        elif op == "s" and step.optional:
+            await self._answered(update, context, flow, state, None)
+        elif op == "n" and step.kind == "info":
+            await self._answered(update, context, flow, state, True)
+        elif op == "e" and step.kind == "review" and arg.isdigit() and int(arg) < len(flow.steps):
+            engine.edit(flow, state, flow.steps[int(arg)].id)
+            await self.ask(update, context)
+        elif op == "send" and step.kind == "review":
+            await self._finish(update, context, flow, state, t)
+        else:
+            # Well-formed but not valid for this step: treat like an old button.
+            await self.ask(update, context)
+
+    async def _answered(
+        self, update: Update, context: Context, flow: Flow, state: State, value: Any
+    ) -> None:
+        nxt = engine.answer(flow, state, value)
+        log.info("flow.answer flow=%s step=%s", flow.id, flow.steps[flow.index(state["step"])].id)
+        if nxt is None:
+            await self._finish(update, context, flow, state, self.s.texts_for(update))
+        else:
+            await self.ask(update, context)
+
+    async def _finish(
+        self, update: Update, context: Context, flow: Flow, state: State, t: Texts
+    ) -> None:
+        submit = self.on_submit.get(flow.id)
+        if submit is not None:
+            await submit(update, context, flow, state, t)
+        context.user_data.pop(FLOW_KEY, None)  # type: ignore[union-attr]
+        log.info("flow.done flow=%s version=%s", flow.id, flow.version)
+
+    async def on_message(self, update: Update, context: Context) -> None:
+        """Any message while a flow runs: an answer if it fits the step, else a short reason."""
+        state = current(context)
+        msg = update.effective_message
+        assert state is not None and msg is not None
+        flow = self.s.flows[state["flow"]]
+        step = flow.step(state["step"])
+        t = self.s.texts_for(update)
+        problem = self._problem(step, msg, state)
+        if problem:
+            limits = {
+                "limit": step.max_length,
+                "length": len(msg.text or ""),
+                "items": step.max_items,
+            }
+            await msg.reply_text(t(problem, **limits))
+            await self.ask(update, context)
+            return
+        value: Any
+        if msg.text is not None:
+            value = msg.text.strip()
+        else:  # a voice message, kept for staff to listen to
+            value = {"voice": msg.voice.file_id, "duration": msg.voice.duration}  # type: ignore[union-attr]
+        if step.kind == "list":
+            state["pending"].append(value)
+            await msg.reply_text(t("input.added"))
+            await self.ask(update, context)
+            return
+        await self._answered(update, context, flow, state, value)
+
+    @staticmethod
+    def _problem(step: Step, msg: Message, state: State) -> str | None:
+        """The catalog id of what is wrong with this message for this step, or None."""
+        takes_text = step.kind in ("text", "list")
+        if msg.text is not None:
+            if msg.text.startswith("/"):
+                return N_("input.unknown_command")
+            if not takes_text:
+                return N_("input.use_buttons")
+            if not msg.text.strip():
+                return N_("input.empty")
+            if len(msg.text.strip()) > step.max_length:
+                return N_("input.too_long")
+            if step.kind == "list" and len(state["pending"]) >= step.max_items:
+                return N_("input.list_full")
+            if step.format == "phone" and not PHONE.fullmatch(msg.text.strip()):
+                return N_("input.bad_phone")
+            return None
+        if msg.voice is not None and takes_text and step.voice:
+            return None
+        if not takes_text:
+            return N_("input.use_buttons")
+        if step.voice:
+            return N_("input.text_only_voice")
+        return N_("input.text_only")

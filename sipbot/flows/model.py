@@ -1,0 +1,118 @@
+"""Flows as data: the schema of conversations/*.yaml and its checks at start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sipbot import yamlfile
+from sipbot.config import ConfigError
+from sipbot.deployment import Deployment
+
+Kind = Literal["info", "choice", "multi", "text", "list", "review"]
+DYNAMIC = ("municipalities", "actors", "chosen_actors")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    label: str
+
+
+class Condition(_Strict):
+    """Show a step only when an earlier answer is (one of) these values."""
+
+    step: str
+    any_of: list[str] = Field(min_length=1)
+
+
+class Step(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    kind: Kind
+    ask: str
+    title: str | None = None  # short name in the review; required for answerable steps
+    options: list[Option] = []
+    options_from: Literal["municipalities", "actors", "chosen_actors"] | None = None
+    extra_options: list[Option] = []  # appended after options_from (e.g. "I don't know")
+    optional: bool = False
+    max_length: int = Field(default=1000, ge=1, le=3500)
+    max_items: int = Field(default=10, ge=1, le=30)
+    voice: bool = True  # a free-text answer may be a voice message instead
+    format: Literal["phone"] | None = None  # checked shape of a text answer
+    when: Condition | None = None
+    many_note: int | None = None  # multi: a gentle note when more than this many are chosen
+    many_note_text: str | None = None
+
+
+class Flow(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    version: int = Field(ge=1)
+    steps: list[Step] = Field(min_length=1)
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def index(self, step_id: str) -> int:
+        return next(i for i, s in enumerate(self.steps) if s.id == step_id)
+
+
+def msgids(flow: Flow) -> list[str]:
+    """Every catalog message a flow refers to (also used by the Babel extractor)."""
+    ids: list[str] = []
+    for step in flow.steps:
+        ids += [step.ask] + ([step.title] if step.title else [])
+        ids += [o.label for o in (*step.options, *step.extra_options)]
+        ids += [step.many_note_text] if step.many_note_text else []
+    return ids
+
+
+def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool]) -> Flow:
+    """Parse and check one flow file; any problem is one ConfigError line with file and line."""
+    flow, lines = yamlfile.load_model(path, Flow)
+    seen: set[str] = set()
+    for i, step in enumerate(flow.steps):
+        where = ("steps", i)
+        if step.id in seen:
+            raise yamlfile.fail(path, lines, (*where, "id"), f"step id {step.id!r} is repeated")
+        if step.when and step.when.step not in seen:
+            raise yamlfile.fail(
+                path, lines, (*where, "when"), f"refers to {step.when.step!r}, not an earlier step"
+            )
+        seen.add(step.id)
+        choosy = step.kind in ("choice", "multi")
+        if choosy and not (step.options or step.options_from):
+            raise yamlfile.fail(path, lines, where, f"a {step.kind} step needs options")
+        if not choosy and (step.options or step.options_from):
+            raise yamlfile.fail(path, lines, where, f"a {step.kind} step takes no options")
+        if step.kind not in ("info", "review") and not step.title:
+            raise yamlfile.fail(path, lines, where, "needs a title (shown in the review)")
+        for field, value in (("ask", step.ask), ("title", step.title)):
+            if value and not has_text(value):
+                raise yamlfile.fail(path, lines, (*where, field), f"no text {value!r} in catalogs")
+        for key in ("options", "extra_options"):
+            for j, opt in enumerate(getattr(step, key)):
+                if not has_text(opt.label):
+                    raise yamlfile.fail(
+                        path, lines, (*where, key, j, "label"), f"no text {opt.label!r} in catalogs"
+                    )
+    if flow.steps[-1].kind != "review" and any(s.kind == "review" for s in flow.steps):
+        raise yamlfile.fail(path, lines, ("steps",), "the review step must be the last step")
+    return flow
+
+
+def load_flows(
+    directory: Path, deployment: Deployment, has_text: Callable[[str], bool]
+) -> dict[str, Flow]:
+    flows: dict[str, Flow] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        flow = load_flow(path, deployment, has_text)
+        if flow.id in flows:
+            raise ConfigError(f"{path}:1: flow id {flow.id!r} is used by another file")
+        flows[flow.id] = flow
+    return flows

@@ -1,0 +1,49 @@
+"""Everything the handlers share, built once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from telegram import Update
+
+from sipbot.clock import Clock, utcnow
+from sipbot.config import Settings
+from sipbot.db.crypto import set_key
+from sipbot.db.engine import make_engine
+from sipbot.db.migrate import check_current
+from sipbot.deployment import Deployment, load_deployment
+from sipbot.flows.model import Flow, load_flows
+from sipbot.i18n import Catalogs, Texts
+from sipbot.people import preferences
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    deployment: Deployment
+    catalogs: Catalogs
+    flows: dict[str, Flow]
+    clock: Clock = utcnow
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, clock: Clock = utcnow, check_schema: bool = True
+    ) -> Services:
+        """Load and check everything; a problem raises ConfigError with one line."""
+        set_key(settings.key_bytes)
+        deployment = load_deployment(settings.deployment)
+        catalogs = Catalogs(settings.locales_dir, settings.tz)
+        probe = catalogs.texts("sv", easy=False)
+        flows = load_flows(settings.conversations_dir, deployment, probe.has)
+        engine = make_engine(settings.db_url)
+        if check_schema:
+            check_current(engine)
+        return cls(settings, engine, deployment, catalogs, flows, clock)
+
+    def texts_for(self, update: Update) -> Texts:
+        """The reader's language and register (Telegram's language until they choose)."""
+        user = update.effective_user
+        lang, easy = preferences(self.engine, user.id if user else 0, user and user.language_code)
+        return self.catalogs.texts(lang, easy)
