@@ -9,6 +9,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -25,6 +26,7 @@ from sipbot.i18n import N_
 from sipbot.services import Services
 
 log = logging.getLogger(__name__)
+LAST_UPDATE_KEY = "last_update"
 COMMANDS = {
     "start": N_("command.start"),
     "help": N_("command.help"),
@@ -54,6 +56,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     start = CitizenStart(services, runner)
 
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, _skip_seen), group=-1)
     app.add_handlers(
         [
             CommandHandler("start", start.start, filters=private),
@@ -78,7 +81,21 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     return app
 
 
+async def _skip_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop an update this user already had processed.
+
+    After a hard kill Telegram hands out again the updates the bot had not yet confirmed;
+    the last one processed is stored with the answers, so it is not applied twice.
+    """
+    seen = (context.user_data or {}).get(LAST_UPDATE_KEY)
+    if seen is not None and update.update_id <= seen:
+        log.info("update.skipped_seen update_id=%s", update.update_id)
+        raise ApplicationHandlerStop
+
+
 async def _flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.user_data is not None:
+        context.user_data[LAST_UPDATE_KEY] = update.update_id
     await context.application.update_persistence()
 
 

@@ -98,6 +98,7 @@ async def _try(args: argparse.Namespace) -> None:
                 f"sipbot playground; data in {data_dir}. Type :help for how to chat, :quit to end."
             )
         async with app:
+            await app.post_init(app)  # type: ignore[misc]  # run_polling would call it
             await app.start()
             await app.updater.start_polling(poll_interval=0, timeout=10)  # type: ignore[union-attr]
             try:

@@ -1,0 +1,48 @@
+"""A person using the bot through the emulator, in the words the bot's catalogs use."""
+
+from __future__ import annotations
+
+from sipbot.i18n import Texts
+from sipbot.playground.emulator import BotMessage, FakeUser
+from sipbot.services import Services
+
+
+class Person:
+    def __init__(self, user: FakeUser, services: Services, lang: str = "sv", easy: bool = False):
+        self.user = user
+        self.services = services
+        self.lang = lang
+        self.easy = easy
+
+    @property
+    def t(self) -> Texts:
+        return self.services.catalogs.texts(self.lang, self.easy)
+
+    async def sees(self, msgid: str, **values: object) -> BotMessage:
+        """Wait for the bot to say this catalog text (the part before any unfilled value)."""
+        text = self.t(msgid, **values) if values else self.t(msgid).split("{")[0]
+        return await self.user.wait_for(lambda m: text in (m.text or ""))
+
+    async def asked(self, step_ask: str) -> BotMessage:
+        return await self.sees(step_ask)
+
+    async def says(self, text: str, then: str) -> BotMessage:
+        self.user.send(text)
+        return await self.sees(then)
+
+    async def presses(self, label_id: str, then: str, **values: object) -> BotMessage:
+        self.user.press(self.t(label_id, **values))
+        return await self.sees(then)
+
+    async def onboard(self) -> None:
+        """/start as a new user, choose language and register, ask for a SIP."""
+        easy, self.easy = self.easy, False  # plain until the register is chosen
+        self.user.send("/start")
+        await self.sees("start.welcome")
+        await self.sees("language.ask")
+        self.user.press("Svenska" if self.lang == "sv" else "English")
+        await self.sees("register.ask")
+        self.user.press(self.t("register.easy" if easy else "register.plain"))
+        self.easy = easy
+        await self.sees("menu.text")
+        await self.presses("menu.ask", "sip.role.ask")
