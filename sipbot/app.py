@@ -20,13 +20,12 @@ from telegram.ext import (
 
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
-from sipbot.db.persistence import DatabasePersistence
+from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
 from sipbot.services import Services
 
 log = logging.getLogger(__name__)
-LAST_UPDATE_KEY = "last_update"
 COMMANDS = {
     "start": N_("command.start"),
     "help": N_("command.help"),
@@ -94,9 +93,7 @@ async def _skip_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def _flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.user_data is not None:
-        context.user_data[LAST_UPDATE_KEY] = update.update_id
-    await context.application.update_persistence()
+    await persist_now(update, context)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -26,6 +26,7 @@ def _logging(level: str, file: Path | None = None) -> None:
     )
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_run(_: argparse.Namespace) -> None:

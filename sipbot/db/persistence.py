@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, delete
 from sqlmodel import select
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram import Update
+from telegram.ext import BasePersistence, CallbackContext, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from sipbot.clock import Clock, utcnow
@@ -16,6 +17,20 @@ from sipbot.db.engine import session_scope
 from sipbot.db.models import BotData, ChatData, ConversationState, UserData
 
 Data = dict[Any, Any]
+# The last update applied to a user's data, stored with it, so a redelivered one is skipped.
+LAST_UPDATE_KEY = "last_update"
+
+
+async def persist_now(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Write this user's data now, before the bot shows the next question.
+
+    Whatever the person has seen acknowledged is then already on disk when a kill comes.
+    """
+    app = context.application
+    if update.effective_user is not None and context.user_data is not None:
+        context.user_data[LAST_UPDATE_KEY] = update.update_id
+        app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+    await app.update_persistence()
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):

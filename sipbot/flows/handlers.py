@@ -10,6 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from sipbot.db.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.flows import engine
 from sipbot.flows.engine import State
@@ -92,6 +93,7 @@ class FlowRunner:
         step = flow.step(state["step"])
         engine.enter(step, state)
         state["ask"] += 1
+        await persist_now(update, context)
         t = self.s.texts_for(update)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         if step.kind == "review":

@@ -1,0 +1,91 @@
+"""A hard kill (SIGKILL) of the bot process loses nothing the person already sent."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sipbot.config import Settings
+from sipbot.db.persistence import DatabasePersistence
+from sipbot.playground.emulator import BotApiEmulator
+from sipbot.services import Services
+from tests.story import Person
+
+
+@asynccontextmanager
+async def bot_process(
+    settings: Settings, tmp_path: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`sipbot run` as its own process, long-polling the test's emulator."""
+    env = {
+        **os.environ,
+        "SIPBOT_TELEGRAM_TOKEN": settings.telegram_token,
+        "SIPBOT_TELEGRAM_API_URL": settings.telegram_api_url,
+        "SIPBOT_DATABASE_URL": settings.db_url,
+        "SIPBOT_SECRET_KEY": settings.secret_key,
+        "SIPBOT_DATA_DIR": str(tmp_path),
+    }
+    log = (tmp_path / "bot.log").open("ab")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sipbot", "run", env=env, stdout=log, stderr=log, cwd=tmp_path
+    )
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+        log.close()
+
+
+async def hard_kill(proc: asyncio.subprocess.Process) -> None:
+    proc.send_signal(signal.SIGKILL)
+    assert await proc.wait() == -signal.SIGKILL
+
+
+async def test_hard_kill_at_three_steps_continues_where_the_person_was(
+    emu: BotApiEmulator, services: Services, settings: Settings, tmp_path: Path
+) -> None:
+    p = Person(emu.user(300), services)
+    async with bot_process(settings, tmp_path) as proc:
+        await p.onboard()
+        await p.presses("sip.role.self", "sip.municipality.ask")
+        await hard_kill(proc)
+
+    # 1. At a choice step: after the restart the same question's button still works.
+    async with bot_process(settings, tmp_path) as proc:
+        p.user.press("Krokom")
+        await p.asked("sip.problems.ask")
+        await p.says("Svårt att få hjälp", then="sip.main_goal.ask")
+        await p.says("Ett eget boende", then="sip.subgoals.ask")
+        await p.says("Söka lägenhet", then="sip.subgoals.ask")
+        await hard_kill(proc)
+
+    # 2. In the middle of a list: the item given before the kill is kept.
+    async with bot_process(settings, tmp_path) as proc:
+        await p.says("Laga mat", then="sip.subgoals.ask")
+        assert "• Söka lägenhet" in p.user.last.text and "• Laga mat" in p.user.last.text
+        await p.presses("button.done", "sip.can_do.ask")
+        # 3. Killed with an answer sent but before the bot could fetch it.
+        await hard_kill(proc)
+        p.user.send("Jag kan handla")
+
+    async with bot_process(settings, tmp_path):
+        await p.asked("sip.strengths.ask")
+        await p.says("/help", then="help.in_flow")
+
+    data = await DatabasePersistence(services.engine).get_user_data()
+    assert data[300]["flow"]["answers"] == {
+        "role": "self",
+        "municipality": "krokom",
+        "problems": "Svårt att få hjälp",
+        "main_goal": "Ett eget boende",
+        "subgoals": ["Söka lägenhet", "Laga mat"],
+        "can_do": "Jag kan handla",
+    }
+    assert data[300]["flow"]["step"] == "strengths"
