@@ -250,8 +250,8 @@ class FlowRunner:
     async def _answered(
         self, update: Update, context: Context, flow: Flow, state: State, value: Any
     ) -> None:
+        log.info("flow.answer flow=%s step=%s", flow.id, state["step"])
         nxt = engine.answer(flow, state, value)
-        log.info("flow.answer flow=%s step=%s", flow.id, flow.steps[flow.index(state["step"])].id)
         if nxt is None:
             await self._finish(update, context, flow, state, self.s.texts_for(update))
         else:
