@@ -18,6 +18,11 @@ from telegram.ext import (
     filters,
 )
 
+from sipbot.citizen.about import AboutPages
+from sipbot.citizen.consent_link import ConsentLinks
+from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
+from sipbot.citizen.my_requests import MyRequests
+from sipbot.citizen.privacy import Privacy
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
@@ -49,10 +54,16 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     app = builder.build()
 
     runner = FlowRunner(services)
-    submit = RequestSubmit(services)
+    links = ConsentLinks(services)
+    submit = RequestSubmit(services, links)
     runner.on_submit[REQUEST_FLOW] = submit.submit
     runner.review_footer[REQUEST_FLOW] = submit.consent_sentence
-    start = CitizenStart(services, runner)
+    about = AboutPages(services)
+    my_requests = MyRequests(services, runner)
+    privacy = Privacy(services)
+    start = CitizenStart(services, runner, about, my_requests, privacy, links)
+    drafts = DraftKeeper(services)
+    app.job_queue.run_repeating(drafts.job, interval=SWEEP_EVERY, first=60, name="drafts")  # type: ignore[union-attr]
 
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, _skip_seen), group=-1)
@@ -68,6 +79,10 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CallbackQueryHandler(start.on_menu, pattern=r"^M:"),
             CallbackQueryHandler(start.on_draft, pattern=r"^D:"),
             CallbackQueryHandler(start.on_cancel, pattern=r"^X:"),
+            CallbackQueryHandler(about.on_page, pattern=r"^A:"),
+            CallbackQueryHandler(my_requests.on_button, pattern=r"^Q:"),
+            CallbackQueryHandler(privacy.on_button, pattern=r"^P:"),
+            CallbackQueryHandler(start.on_consent_answer, pattern=r"^K:"),
             CallbackQueryHandler(runner.on_callback, pattern=r"^F:"),
             MessageHandler(private & ~filters.StatusUpdate.ALL, start.on_other_message),
             CallbackQueryHandler(start.on_other_callback),

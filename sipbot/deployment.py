@@ -51,6 +51,9 @@ class Municipality(_Strict):
 class Deployment(_Strict):
     region: str = Field(min_length=1)
     response_time_working_days: int = Field(ge=1, le=30)
+    # After a request ends (closed, withdrawn, declined) its contents are kept this long, for
+    # staff to file it in their own record system; then only the tombstone stays.
+    keep_ended_days: int = Field(default=90, ge=1, le=3650)
     units: list[Unit] = Field(min_length=1)
     municipalities: list[Municipality] = Field(min_length=1)
     actors: list[str] = Field(min_length=1)

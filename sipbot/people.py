@@ -43,3 +43,11 @@ def save_preferences(
             person.easy = easy
         person.updated_at = now
         s.add(person)
+
+
+def forget(engine: Engine, telegram_id: int) -> None:
+    """Remove a person's settings; the next /start greets them as new."""
+    with session_scope(engine) as s:
+        person = s.get(Person, telegram_id)
+        if person is not None:
+            s.delete(person)

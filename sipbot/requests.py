@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import SipRequest
+from sipbot.db.models import ConsentLink, RequestEvent, SipRequest
 from sipbot.deployment import Deployment
+
+# The SIP process (staff move a request along it; see the staff issue for the transitions).
+OPEN = ("new", "contacted", "meeting_booked", "plan_made", "followup_booked")
+ENDED = ("closed", "withdrawn", "declined", "deleted")
 
 # No 0/O, 1/I/L: a reference read aloud on the phone must not be misheard.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -22,8 +28,38 @@ def new_reference(length: int = 4) -> str:
 
 
 def consent_state(answers: dict[str, Any]) -> str:
-    """The person asks themselves, so Send is their consent; otherwise staff confirm it."""
-    return "given" if answers.get("role") == "self" else "to_confirm"
+    """The person asks themselves, so Send is their consent.
+
+    When someone else asks and says the person agrees, the person can confirm through a link
+    on their own phone; in every other case staff confirm consent before a meeting is booked.
+    """
+    if answers.get("role") == "self":
+        return "given"
+    if answers.get("person_agrees") == "agrees":
+        return "awaiting_person"
+    return "to_confirm"
+
+
+def record(
+    s: Session,
+    request: SipRequest,
+    now: datetime,
+    kind: str,
+    value: str,
+    actor: str,
+    staff_id: int | None = None,
+) -> None:
+    """Change a request's status or consent and keep the change in its history."""
+    setattr(request, kind, value)  # kind is "status" or "consent", the column it changes
+    if kind == "status" and value in ENDED:
+        request.closed_at = now
+    s.add(request)
+    s.flush()
+    s.add(
+        RequestEvent(
+            request_id=request.id, at=now, kind=kind, value=value, actor=actor, staff_id=staff_id
+        )
+    )
 
 
 def submit_request(
@@ -59,7 +95,86 @@ def submit_request(
         try:
             with session_scope(engine) as s:
                 s.add(request)
+                s.flush()
+                s.add(
+                    RequestEvent(
+                        request_id=request.id,
+                        at=request.submitted_at,
+                        kind="status",
+                        value="new",
+                        actor="requester",
+                    )
+                )
             return request
         except IntegrityError:
             continue
     raise RuntimeError("could not find a free reference")
+
+
+def requests_of(engine: Engine, telegram_id: int) -> list[SipRequest]:
+    """A person's requests, newest first (deleted ones no longer carry their id)."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(SipRequest)
+            .where(SipRequest.telegram_id == telegram_id)
+            .order_by(col(SipRequest.submitted_at).desc())
+        )
+        return list(rows)
+
+
+def request_of(engine: Engine, telegram_id: int, request_id: int) -> SipRequest | None:
+    """One of the person's own requests; None for anyone else's, so ids reveal nothing."""
+    with session_scope(engine) as s:
+        request = s.get(SipRequest, request_id)
+        return request if request and request.telegram_id == telegram_id else None
+
+
+def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) -> SipRequest | None:
+    """The person withdraws an open request (and with it their consent); None if not allowed."""
+    with session_scope(engine) as s:
+        request = s.get(SipRequest, request_id)
+        if request is None or request.telegram_id != telegram_id or request.status not in OPEN:
+            return None
+        now = clock()
+        record(s, request, now, "consent", "withdrawn", "person")
+        record(s, request, now, "status", "withdrawn", "person")
+        for link in s.exec(select(ConsentLink).where(ConsentLink.request_id == request.id)):
+            s.delete(link)
+        return request
+
+
+def delete_person_requests(engine: Engine, clock: Clock, telegram_id: int) -> list[SipRequest]:
+    """Erase what a person wrote; each request stays as a tombstone staff can still count.
+
+    Returns the requests that were still open, so their staff can be told.
+    """
+    with session_scope(engine) as s:
+        now = clock()
+        was_open: list[SipRequest] = []
+        for request in s.exec(select(SipRequest).where(SipRequest.telegram_id == telegram_id)):
+            if request.status in OPEN:
+                was_open.append(request)
+            request.answers = None
+            request.telegram_id = None
+            if request.status != "deleted":
+                record(s, request, now, "status", "deleted", "person")
+            for link in s.exec(select(ConsentLink).where(ConsentLink.request_id == request.id)):
+                s.delete(link)
+        return was_open
+
+
+def purge_ended(engine: Engine, clock: Clock, keep_days: int) -> int:
+    """Erase the contents of requests that ended more than keep_days ago; returns how many."""
+    cutoff = clock() - timedelta(days=keep_days)
+    with session_scope(engine) as s:
+        rows = list(
+            s.exec(
+                select(SipRequest).where(
+                    col(SipRequest.closed_at) < cutoff, col(SipRequest.answers).is_not(None)
+                )
+            )
+        )
+        for request in rows:
+            request.answers = None
+            s.add(request)
+        return len(rows)

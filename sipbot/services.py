@@ -42,6 +42,10 @@ class Services:
             check_current(engine)
         return cls(settings, engine, deployment, catalogs, flows, clock)
 
+    def texts_for_user(self, telegram_id: int) -> Texts:
+        """The language and register a person chose, for messages the bot sends unasked."""
+        return self.catalogs.texts(*preferences(self.engine, telegram_id, None))
+
     def texts_for(self, update: Update) -> Texts:
         """The reader's language and register (Telegram's language until they choose)."""
         user = update.effective_user

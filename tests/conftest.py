@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import yaml
 from sqlalchemy import create_engine
 from telegram.ext import Application
 
@@ -71,14 +72,38 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
         yield emulator
 
 
+# Each unit's staff group in the test deployment: -1000 minus the unit's place in the file.
+EXAMPLE_DEPLOYMENT = Path(__file__).resolve().parent.parent / "examples/jamtland-harjedalen.yaml"
+
+
+def staff_group(services: Services, unit: str) -> int:
+    group = services.deployment.unit(unit).staff_group_chat_id
+    assert group is not None
+    return group
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, secret_key: str, emu: BotApiEmulator) -> Settings:
+def deployment_file(tmp_path: Path) -> Path:
+    """The example deployment with a staff group for every unit."""
+    data = yaml.safe_load(EXAMPLE_DEPLOYMENT.read_text())
+    for i, unit in enumerate(data["units"], 1):
+        unit["staff_group_chat_id"] = -1000 - i
+    path = tmp_path / "deployment.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, secret_key: str, emu: BotApiEmulator, deployment_file: Path
+) -> Settings:
     return load_settings(
         telegram_token="1000:test",
         telegram_api_url=emu.url,
         data_dir=tmp_path,
         database_url=database_url,
         secret_key=secret_key,
+        deployment=deployment_file,
     )
 
 

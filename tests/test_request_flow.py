@@ -58,6 +58,9 @@ async def test_self_request_from_first_question_to_receipt(
     p.user.press("▫️ " + p.t("actor.studenthalsa"))
     await p.user.wait_for(lambda m: ("✅ " + p.t("actor.studenthalsa")) in m.button_texts)
     await p.presses("button.done", "sip.contacts.ask")
+    assert p.user.last.text.startswith(p.t("sip.contacts.ask", item=p.t("actor.vardcentral")))
+    await p.says("Anna Berg 070-111 22 33", then="sip.contacts.ask")
+    assert p.user.last.text.startswith(p.t("sip.contacts.ask", item=p.t("actor.studenthalsa")))
     await p.presses("button.skip", "sip.share_scope.ask")
     await p.presses("sip.share_scope.all", "sip.not_share.ask")
     await p.presses("button.skip", "sip.meeting_place.ask")
@@ -67,9 +70,9 @@ async def test_self_request_from_first_question_to_receipt(
     await p.presses("button.done", "sip.interpreter_language.ask")
     await p.says("arabiska", then="sip.meeting_times.ask")
     await p.says("Förmiddagar", then="sip.main_responsible.ask")
+    # Only a huvudman (municipality or region) can be main responsible: not student health.
     assert p.user.last.button_texts == [
         p.t("actor.vardcentral"),
-        p.t("actor.studenthalsa"),
         p.t("sip.main_responsible.dont_know"),
     ]
     await p.presses("actor.vardcentral", "sip.followup_how.ask")
@@ -95,7 +98,7 @@ async def test_self_request_from_first_question_to_receipt(
     assert request.reference in receipt.text
     assert (request.role, request.municipality, request.unit) == ("self", "ostersund", "ostersund")
     assert (request.consent, request.status, request.flow_id) == ("given", "new", "sip_request")
-    assert request.flow_version == 1
+    assert request.flow_version == bot.services.flows["sip_request"].version
     assert request.answers == {
         "role": "self",
         "municipality": "ostersund",
@@ -105,7 +108,7 @@ async def test_self_request_from_first_question_to_receipt(
         "can_do": "Jag kan ta mina mediciner",
         "strengths": None,
         "actors": ["vardcentral", "studenthalsa"],
-        "contacts": None,
+        "contacts": {"vardcentral": "Anna Berg 070-111 22 33", "studenthalsa": None},
         "share_scope": "all",
         "not_share": None,
         "meeting_place": "video",
@@ -129,7 +132,9 @@ async def test_relative_branch_asks_about_the_person_and_their_consent(
     await p.presses("sip.role.relative", "sip.person_name.ask")
     await p.says("Karl", then="sip.relation.ask")
     await p.says("son", then="sip.person_agrees.ask")
-    await p.presses("sip.person_agrees.will_ask", "sip.municipality.ask")
+    # From here on "you" means the person: the relative is told so once.
+    await p.presses("sip.person_agrees.will_ask", "sip.for_person.ask")
+    await p.presses("button.next", "sip.municipality.ask")
     assert p.user.last.button_texts[0] == "Berg"
 
 

@@ -70,9 +70,10 @@ def test_bad_setting_names_the_variable(
 def test_bad_deployment_file_names_file_and_line(tmp_path: Path, database_url: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(EXAMPLE.read_text().replace("intake_unit: krokom", "intake_unit: krokum"))
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "krokum" in t)
     code, err = run_bot(tmp_path, database_url, SIPBOT_DEPLOYMENT=str(bad))
     assert code == 2
-    assert one_line(err) == f"sipbot: {bad}:22: municipalities.3.intake_unit: no unit 'krokum'"
+    assert one_line(err) == f"sipbot: {bad}:{line}: municipalities.3.intake_unit: no unit 'krokum'"
 
 
 def test_bad_flow_file_names_file_and_line(tmp_path: Path, database_url: str) -> None:

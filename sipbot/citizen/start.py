@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot.citizen.about import AboutPages
+from sipbot.citizen.consent_link import ConsentLinks
+from sipbot.citizen.my_requests import MyRequests
+from sipbot.citizen.privacy import Privacy
+from sipbot.consent import PAYLOAD_PREFIX
 from sipbot.flows.handlers import FLOW_KEY, FlowRunner, current
 from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb as _kb
 from sipbot.people import is_known, save_preferences
 from sipbot.services import Services
 
@@ -17,16 +23,22 @@ Context = ContextTypes.DEFAULT_TYPE
 REQUEST_FLOW = "sip_request"
 
 
-def _kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
 class CitizenStart:
-    def __init__(self, services: Services, runner: FlowRunner) -> None:
+    def __init__(
+        self,
+        services: Services,
+        runner: FlowRunner,
+        about: AboutPages,
+        my_requests: MyRequests,
+        privacy: Privacy,
+        links: ConsentLinks,
+    ) -> None:
         self.s = services
         self.runner = runner
+        self.about = about
+        self.my_requests = my_requests
+        self.privacy = privacy
+        self.links = links
 
     async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
         await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
@@ -44,6 +56,10 @@ class CitizenStart:
         user = update.effective_user
         assert user is not None
         t = self.s.texts_for(update)
+        payload = context.args[0] if context.args else ""
+        if payload.startswith(PAYLOAD_PREFIX):
+            await self.links.open(update, context, payload.removeprefix(PAYLOAD_PREFIX))
+            return
         if not is_known(self.s.engine, user.id):
             await self._send(update, context, t("start.welcome"))
             await self.ask_language(update, context)
@@ -67,9 +83,11 @@ class CitizenStart:
             context,
             t("menu.text"),
             reply_markup=_kb(
+                [(t("menu.about"), "M:about")],
                 [(t("menu.ask"), "M:ask")],
-                [(t("menu.help"), "M:help")],
-                [(t("menu.language"), "M:language")],
+                [(t("menu.requests"), "M:requests")],
+                [(t("menu.privacy"), "M:privacy")],
+                [(t("menu.help"), "M:help"), (t("menu.language"), "M:language")],
             ),
         )
 
@@ -83,6 +101,12 @@ class CitizenStart:
                 await self.runner.ask(update, context)
             else:
                 await self.runner.start(update, context, REQUEST_FLOW)
+        elif choice == "about":
+            await self.about.show(update, context)
+        elif choice == "requests":
+            await self.my_requests.show_list(update, context)
+        elif choice == "privacy":
+            await self.privacy.show(update, context)
         elif choice == "help":
             await self.help(update, context)
         elif choice == "language":
@@ -99,6 +123,16 @@ class CitizenStart:
             await self.runner.start(update, context, REQUEST_FLOW)
         elif not await self._resume(update, context):
             await self.menu(update, context)
+
+    async def on_consent_answer(self, update: Update, context: Context) -> None:
+        if not await self.links.on_answer(update, context):
+            return
+        # Someone new to the bot came only for the link: offer them the rest of it.
+        if is_known(self.s.engine, update.effective_user.id):  # type: ignore[union-attr]
+            await self.menu(update, context)
+        else:
+            await self._send(update, context, self.s.texts_for(update)("start.welcome"))
+            await self.ask_language(update, context)
 
     # -- language and register -------------------------------------------------------------
 

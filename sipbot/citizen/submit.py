@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot.citizen.consent_link import ConsentLinks
 from sipbot.flows.engine import State, final_answers
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
@@ -23,8 +24,9 @@ CONSENT_BY_ROLE = {
 
 
 class RequestSubmit:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, links: ConsentLinks) -> None:
         self.s = services
+        self.links = links
 
     def _unit_name(self, state: State) -> str:
         municipality = state["answers"].get("municipality")
@@ -61,3 +63,5 @@ class RequestSubmit:
                 days=self.s.deployment.response_time_working_days,
             ),
         )
+        if request.consent == "awaiting_person":
+            await self.links.offer(context, update.effective_chat.id, request, t)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from sipbot.db.crypto import EncryptedJSON
@@ -75,5 +75,40 @@ class SipRequest(SQLModel, table=True):
     status: str = Field(max_length=32)
     language: str = Field(max_length=2)
     easy: bool
+    # None once the person deleted their data: the row stays as a tombstone for staff.
     answers: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))
     submitted_at: datetime = _ts(nullable=False)
+    assigned_to: int | None = Field(default=None, sa_column=Column(BigInteger))  # staff member
+    meeting_at: datetime | None = _ts(nullable=True)
+    followup_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)  # closed, withdrawn, declined or deleted
+
+
+class RequestEvent(SQLModel, table=True):
+    """The history of a request: each status or consent change, who made it and when."""
+
+    __tablename__ = "request_event"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sip_request.id"), index=True, nullable=False)
+    )
+    at: datetime = _ts(nullable=False)
+    kind: str = Field(max_length=16)  # "status" or "consent"
+    value: str = Field(max_length=32)  # the new status or consent state
+    actor: str = Field(max_length=16)  # person, requester, staff, system
+    staff_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class ConsentLink(SQLModel, table=True):
+    """A one-time deep link the person opens on their own phone to confirm consent.
+
+    Only a hash of the token is stored, so a database copy cannot be used to consent.
+    """
+
+    __tablename__ = "consent_link"
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sip_request.id"), index=True, nullable=False)
+    )
+    expires_at: datetime = _ts(nullable=False)
+    used_at: datetime | None = _ts(nullable=True)

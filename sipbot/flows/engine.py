@@ -2,8 +2,10 @@
 
 The whole position lives in one dict (kept in PTB user_data and written after every update):
     {"flow": id, "version": n, "step": id, "answers": {step: value}, "pending": [...] | None,
-     "review": bool, "ask": n}
+     "review": bool, "ask": n, "touched": iso time}
 "ask" numbers each question message; a button carries it, so a press on an old message is known.
+"pending" is the selection of a multi step, the items of a list step, or the [item, text] pairs
+of an each step, while the person is still on that step.
 """
 
 from __future__ import annotations
@@ -38,6 +40,36 @@ def visible(step: Step, answers: dict[str, Any]) -> bool:
     return given in step.when.any_of
 
 
+def chosen_options(flow: Flow, step: Step, answers: dict[str, Any]) -> list[str] | None:
+    """The ids a step offers that depend on earlier answers, or None if they do not."""
+    if step.kind == "each":
+        return list(answers.get(step.for_each or "") or [])
+    if step.options_from == "chosen_actors":
+        source = next((s for s in flow.steps if s.options_from == "actors"), None)
+        chosen = answers.get(source.id) if source else None
+        return [a for a in chosen or [] if not step.only or a in step.only]
+    return None
+
+
+def _stale(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
+    """True if an earlier edit made this step's answer refer to things no longer chosen."""
+    allowed = chosen_options(flow, step, answers)
+    given = answers.get(step.id)
+    if allowed is None or given is None:
+        return False
+    if step.kind == "each":
+        return set(given) != set(allowed)
+    extra = {o.id for o in step.extra_options}
+    values = given if isinstance(given, list) else [given]
+    return any(v not in allowed and v not in extra for v in values)
+
+
+def _needed(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
+    if step.kind in ("info", "review") or not visible(step, answers):
+        return False
+    return step.id not in answers or _stale(flow, step, answers)
+
+
 def _next_visible(flow: Flow, answers: dict[str, Any], after: int) -> Step | None:
     for step in flow.steps[after + 1 :]:
         if visible(step, answers):
@@ -56,8 +88,7 @@ def advance(flow: Flow, state: State) -> Step | None:
     if state["review"]:
         # Back from an edit: ask only what the edit made newly needed, then the review again.
         for step in flow.steps:
-            needed = step.kind not in ("info", "review") and visible(step, answers)
-            if needed and step.id not in answers:
+            if _needed(flow, step, answers):
                 state["step"] = step.id
                 return step
         state["review"] = False
@@ -86,7 +117,26 @@ def edit(flow: Flow, state: State, step_id: str) -> Step:
 def _pending_for(step: Step, current: Any) -> list[Any] | None:
     if step.kind in ("multi", "list"):
         return list(current or [])
+    if step.kind == "each":
+        return []  # asked again item by item
     return None
+
+
+def each_item(flow: Flow, step: Step, state: State) -> str | None:
+    """The item an each step asks about now; None when every item has an answer."""
+    items = chosen_options(flow, step, state["answers"]) or []
+    done = len(state.get("pending") or [])
+    return items[done] if done < len(items) else None
+
+
+def answer_item(flow: Flow, step: Step, state: State, value: Any) -> Step | None:
+    """Record one item of an each step; answer the step when it was the last item."""
+    item = each_item(flow, step, state)
+    state["pending"].append([item, value])
+    if each_item(flow, step, state) is not None:
+        return step
+    # Skipped items are kept as None: asked, and nothing to add (so an edit does not re-ask).
+    return answer(flow, state, dict(state["pending"]))
 
 
 def enter(step: Step, state: State) -> None:
@@ -99,3 +149,27 @@ def final_answers(flow: Flow, state: State) -> dict[str, Any]:
     """The answers of the steps that apply, in flow order (an edit may hide earlier ones)."""
     answers = state["answers"]
     return {s.id: answers[s.id] for s in flow.steps if s.id in answers and visible(s, answers)}
+
+
+def upgrade_state(flow: Flow, state: State) -> bool:
+    """Carry a draft begun on an older version of the flow over to this one.
+
+    Answers to steps that still exist with the same kind are kept; the person goes on at the
+    first step that now needs an answer. Returns True if the state changed.
+    """
+    if state.get("version") == flow.version:
+        return False
+    kinds = {s.id: s.kind for s in flow.steps}
+    answers = {k: v for k, v in state["answers"].items() if k in kinds and _fits(kinds[k], v)}
+    state.update(version=flow.version, answers=answers, pending=None, review=False)
+    target = next((s for s in flow.steps if _needed(flow, s, answers)), review_step(flow))
+    state["step"] = (target or flow.steps[-1]).id
+    return True
+
+
+def _fits(kind: str, value: Any) -> bool:
+    if kind in ("multi", "list"):
+        return isinstance(value, list)
+    if kind == "each":
+        return isinstance(value, dict)
+    return not isinstance(value, list)

@@ -23,6 +23,9 @@ def _walk(node: yaml.Node | None) -> Iterator[tuple[int, str, str, list[str]]]:
         for key, value in node.value:
             if key.value in TEXT_KEYS and isinstance(value, yaml.ScalarNode):
                 yield value.start_mark.line + 1, "_", value.value, []
+            elif key.value == "ask_by_option" and isinstance(value, yaml.MappingNode):
+                for _, text in value.value:
+                    yield text.start_mark.line + 1, "_", text.value, []
             else:
                 yield from _walk(value)
     elif isinstance(node, yaml.SequenceNode):

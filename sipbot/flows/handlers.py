@@ -34,6 +34,17 @@ def current(context: Context) -> State | None:
     return (context.user_data or {}).get(FLOW_KEY)
 
 
+def split_messages(blocks: list[str]) -> list[str]:
+    """Join blocks into as few messages as fit Telegram's limit, never splitting a block."""
+    parts: list[str] = [""]
+    for block in blocks:
+        block = block[: TELEGRAM_TEXT_LIMIT - 10]
+        if len(parts[-1]) + len(block) + 2 > TELEGRAM_TEXT_LIMIT:
+            parts.append("")
+        parts[-1] = f"{parts[-1]}\n\n{block}" if parts[-1] else block
+    return parts
+
+
 class FlowRunner:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -51,9 +62,8 @@ class FlowRunner:
         elif step.options_from == "actors":
             out += [(a, t(ACTOR_LABELS[a])) for a in self.s.deployment.actors]
         elif step.options_from == "chosen_actors":
-            source = next((s for s in flow.steps if s.options_from == "actors"), None)
-            chosen = state["answers"].get(source.id) if source else None
-            out += [(a, t(ACTOR_LABELS[a])) for a in chosen or []]
+            chosen = engine.chosen_options(flow, step, state["answers"]) or []
+            out += [(a, t(ACTOR_LABELS[a])) for a in chosen]
         out += [(o.id, t(o.label)) for o in (*step.options, *step.extra_options)]
         return out
 
@@ -67,7 +77,18 @@ class FlowRunner:
             return ", ".join(names.get(v, v) for v in chosen) or t("review.none")
         if step.kind == "list":
             return "\n".join(f"• {self._text(v, t)}" for v in value) or t("review.none")
+        if step.kind == "each":
+            lines = [
+                f"• {self._item_label(k, t)}: {self._text(v, t)}"
+                for k, v in value.items()
+                if v is not None
+            ]
+            return "\n".join(lines) or t("review.none")
         return self._text(value, t)
+
+    @staticmethod
+    def _item_label(item: str, t: Texts) -> str:
+        return t(ACTOR_LABELS[item]) if item in ACTOR_LABELS else item
 
     @staticmethod
     def _text(value: Any, t: Texts) -> str:
@@ -89,10 +110,19 @@ class FlowRunner:
         state = current(context)
         if state is None:
             return
-        flow = self.s.flows[state["flow"]]
+        flow = self._flow(state)
         step = flow.step(state["step"])
         engine.enter(step, state)
+        while step.kind == "each" and engine.each_item(flow, step, state) is None:
+            # Nothing (left) to ask about, e.g. no actors chosen: the step is answered.
+            nxt = engine.answer(flow, state, dict(state["pending"]))
+            if nxt is None:
+                await self._finish(update, context, flow, state, self.s.texts_for(update))
+                return
+            step = nxt
+            engine.enter(step, state)
         state["ask"] += 1
+        state["touched"] = self.s.clock().isoformat()
         await persist_now(update, context)
         t = self.s.texts_for(update)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
@@ -110,7 +140,20 @@ class FlowRunner:
             reply_markup=self._keyboard(flow, step, state, t),
         )
 
+    def _flow(self, state: State) -> Flow:
+        """The flow of a state, first carrying a draft from an older flow version over."""
+        flow = self.s.flows[state["flow"]]
+        if engine.upgrade_state(flow, state):
+            log.info("flow.upgraded flow=%s version=%s", flow.id, flow.version)
+        return flow
+
     def _question(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
+        if step.kind == "each":
+            item = engine.each_item(flow, step, state) or ""
+            ask = step.ask_by_option.get(item, step.ask)
+            return "\n\n".join(
+                [t(ask, item=self._item_label(item, t)), t("hint.text", limit=step.max_length)]
+            )
         lines = [t(step.ask)]
         if step.kind == "text":
             hint = N_("hint.text")
@@ -151,27 +194,25 @@ class FlowRunner:
             rows.append([self._button(state, t("button.done"), "d")])
         elif step.kind == "list":
             rows.append([self._button(state, t("button.done"), "d")])
-        if step.optional and step.kind not in ("multi", "list", "info"):
+        if (step.optional and step.kind not in ("multi", "list", "info")) or step.kind == "each":
             rows.append([self._button(state, t("button.skip"), "s")])
         return InlineKeyboardMarkup(rows) if rows else None
 
+    def answer_blocks(self, flow: Flow, answers: dict[str, Any], t: Texts) -> list[str]:
+        """Each answered step as its title and the answer, in flow order."""
+        state: State = {"answers": answers}
+        return [
+            f"{t(step.title)}\n{self.show_answer(flow, step, state, t)}"
+            for step in flow.steps
+            if step.title and engine.visible(step, answers) and step.id in answers
+        ]
+
     def _review_text(self, flow: Flow, state: State, t: Texts) -> list[str]:
-        answers = state["answers"]
-        blocks = [t(flow.step(state["step"]).ask)]
-        for step in flow.steps:
-            if step.title and engine.visible(step, answers) and step.id in answers:
-                blocks.append(f"{t(step.title)}\n{self.show_answer(flow, step, state, t)}")
+        blocks = [t(flow.step(state["step"]).ask), *self.answer_blocks(flow, state["answers"], t)]
         footer = self.review_footer.get(flow.id)
         if footer is not None:
             blocks.append(footer(state, t))
-        # Split on block boundaries so no message passes Telegram's limit.
-        parts: list[str] = [""]
-        for block in blocks:
-            block = block[: TELEGRAM_TEXT_LIMIT - 10]
-            if len(parts[-1]) + len(block) + 2 > TELEGRAM_TEXT_LIMIT:
-                parts.append("")
-            parts[-1] = f"{parts[-1]}\n\n{block}" if parts[-1] else block
-        return parts
+        return split_messages(blocks)
 
     def _review_keyboard(self, flow: Flow, state: State, t: Texts) -> InlineKeyboardMarkup:
         answers = state["answers"]
@@ -201,7 +242,7 @@ class FlowRunner:
                 await self.ask(update, context)
             return
         await query.answer()
-        flow = self.s.flows[state["flow"]]
+        flow = self._flow(state)
         step = flow.step(state["step"])
         await self._apply(update, context, flow, step, state, op, arg, t)
 
@@ -234,6 +275,8 @@ class FlowRunner:
                 await self.ask(update, context)
                 return
             await self._answered(update, context, flow, state, list(state["pending"]))
+        elif op == "s" and step.kind == "each":
+            await self._item_answered(update, context, flow, step, state, None)
         elif op == "s" and step.optional:
             await self._answered(update, context, flow, state, None)
         elif op == "n" and step.kind == "info":
@@ -257,6 +300,15 @@ class FlowRunner:
         else:
             await self.ask(update, context)
 
+    async def _item_answered(
+        self, update: Update, context: Context, flow: Flow, step: Step, state: State, value: Any
+    ) -> None:
+        log.info("flow.answer flow=%s step=%s item", flow.id, step.id)
+        if engine.answer_item(flow, step, state, value) is None:
+            await self._finish(update, context, flow, state, self.s.texts_for(update))
+        else:
+            await self.ask(update, context)
+
     async def _finish(
         self, update: Update, context: Context, flow: Flow, state: State, t: Texts
     ) -> None:
@@ -271,7 +323,7 @@ class FlowRunner:
         state = current(context)
         msg = update.effective_message
         assert state is not None and msg is not None
-        flow = self.s.flows[state["flow"]]
+        flow = self._flow(state)
         step = flow.step(state["step"])
         t = self.s.texts_for(update)
         problem = self._problem(step, msg, state)
@@ -289,6 +341,9 @@ class FlowRunner:
             value = msg.text.strip()
         else:  # a voice message, kept for staff to listen to
             value = {"voice": msg.voice.file_id, "duration": msg.voice.duration}  # type: ignore[union-attr]
+        if step.kind == "each":
+            await self._item_answered(update, context, flow, step, state, value)
+            return
         if step.kind == "list":
             state["pending"].append(value)
             await msg.reply_text(t("input.added"))
@@ -299,7 +354,7 @@ class FlowRunner:
     @staticmethod
     def _problem(step: Step, msg: Message, state: State) -> str | None:
         """The catalog id of what is wrong with this message for this step, or None."""
-        takes_text = step.kind in ("text", "list")
+        takes_text = step.kind in ("text", "list", "each")
         if msg.text is not None:
             if msg.text.startswith("/"):
                 return N_("input.unknown_command")

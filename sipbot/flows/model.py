@@ -12,7 +12,8 @@ from sipbot import yamlfile
 from sipbot.config import ConfigError
 from sipbot.deployment import Deployment
 
-Kind = Literal["info", "choice", "multi", "text", "list", "review"]
+# each: one text question per item chosen in an earlier multi step (e.g. a contact per actor).
+Kind = Literal["info", "choice", "multi", "text", "list", "each", "review"]
 DYNAMIC = ("municipalities", "actors", "chosen_actors")
 
 
@@ -40,6 +41,9 @@ class Step(_Strict):
     options: list[Option] = []
     options_from: Literal["municipalities", "actors", "chosen_actors"] | None = None
     extra_options: list[Option] = []  # appended after options_from (e.g. "I don't know")
+    only: list[str] = []  # options_from chosen_actors: offer only these of the chosen
+    for_each: str | None = None  # each: the earlier multi step whose chosen items are asked about
+    ask_by_option: dict[str, str] = {}  # each: a different question for some items
     optional: bool = False
     max_length: int = Field(default=1000, ge=1, le=3500)
     max_items: int = Field(default=10, ge=1, le=30)
@@ -69,6 +73,7 @@ def msgids(flow: Flow) -> list[str]:
         ids += [step.ask] + ([step.title] if step.title else [])
         ids += [o.label for o in (*step.options, *step.extra_options)]
         ids += [step.many_note_text] if step.many_note_text else []
+        ids += list(step.ask_by_option.values())
     return ids
 
 
@@ -90,11 +95,32 @@ def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool
             raise yamlfile.fail(path, lines, where, f"a {step.kind} step needs options")
         if not choosy and (step.options or step.options_from):
             raise yamlfile.fail(path, lines, where, f"a {step.kind} step takes no options")
+        if step.kind == "each":
+            source = next((s for s in flow.steps[:i] if s.id == step.for_each), None)
+            if source is None or source.kind != "multi":
+                raise yamlfile.fail(
+                    path, lines, (*where, "for_each"), "must name an earlier multi step"
+                )
+        elif step.for_each or step.ask_by_option:
+            raise yamlfile.fail(path, lines, where, "for_each is only for an each step")
+        if step.only and step.options_from != "chosen_actors":
+            raise yamlfile.fail(path, lines, (*where, "only"), "only filters chosen_actors")
+        for actor in step.only:
+            if actor not in deployment.actors:
+                raise yamlfile.fail(
+                    path, lines, (*where, "only"), f"{actor!r} is not an actor of the deployment"
+                )
         if step.kind not in ("info", "review") and not step.title:
             raise yamlfile.fail(path, lines, where, "needs a title (shown in the review)")
-        for field, value in (("ask", step.ask), ("title", step.title)):
+        texts = [("ask", step.ask), ("title", step.title)]
+        texts: list[tuple[tuple[str, ...], str | None]] = [
+            (("ask",), step.ask),
+            (("title",), step.title),
+        ]
+        texts += [(("ask_by_option", k), v) for k, v in step.ask_by_option.items()]
+        for field, value in texts:
             if value and not has_text(value):
-                raise yamlfile.fail(path, lines, (*where, field), f"no text {value!r} in catalogs")
+                raise yamlfile.fail(path, lines, (*where, *field), f"no text {value!r} in catalogs")
         for key in ("options", "extra_options"):
             for j, opt in enumerate(getattr(step, key)):
                 if not has_text(opt.label):

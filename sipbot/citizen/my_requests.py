@@ -1,0 +1,152 @@
+"""My requests: each request's status in plain words, the answers as sent, and Withdraw."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from sipbot.db.models import SipRequest
+from sipbot.flows.handlers import FlowRunner, split_messages
+from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
+from sipbot.requests import OPEN, request_of, requests_of, withdraw
+from sipbot.services import Services
+from sipbot.staff.notify import WITHDRAWN, tell_unit
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+STATUS = {
+    "new": N_("status.new"),
+    "contacted": N_("status.contacted"),
+    "meeting_booked": N_("status.meeting_booked"),
+    "plan_made": N_("status.plan_made"),
+    "followup_booked": N_("status.followup_booked"),
+    "closed": N_("status.closed"),
+    "withdrawn": N_("status.withdrawn"),
+    "declined": N_("status.declined"),
+}
+CONSENT = {
+    "given": N_("consent.given"),
+    "awaiting_person": N_("consent.awaiting_person"),
+    "to_confirm": N_("consent.to_confirm"),
+    "confirmed": N_("consent.confirmed"),
+    "person_agreed": N_("consent.person_agreed"),
+    "person_refused": N_("consent.person_refused"),
+    "withdrawn": N_("consent.withdrawn"),
+}
+
+
+def status_text(request: SipRequest, t: Texts) -> str:
+    """The request's place in the SIP process, as the person reads it."""
+    if request.status == "new" and request.assigned_to is not None:
+        return t("status.claimed")
+    when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
+    return t(STATUS[request.status], date=t.datetime(when) if when else "")
+
+
+class MyRequests:
+    def __init__(self, services: Services, runner: FlowRunner) -> None:
+        self.s = services
+        self.runner = runner
+
+    async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
+        await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
+
+    async def show_list(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        requests = requests_of(self.s.engine, update.effective_user.id)  # type: ignore[union-attr]
+        if not requests:
+            await self._send(
+                update,
+                context,
+                t("requests.none"),
+                reply_markup=kb([(t("menu.ask"), "M:ask")], [(t("button.menu"), "M:menu")]),
+            )
+            return
+        lines = [t("requests.list")]
+        lines += [
+            t(
+                "requests.line",
+                reference=r.reference,
+                date=t.date(r.submitted_at),
+                status=status_text(r, t),
+            )
+            for r in requests
+        ]
+        rows = [[(t("requests.show", reference=r.reference), f"Q:show:{r.id}")] for r in requests]
+        rows.append([(t("button.menu"), "M:menu")])
+        await self._send(update, context, "\n\n".join(lines), reply_markup=kb(*rows))
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        await query.answer()
+        _, action, arg = ((query.data or "") + "::").split(":")[:3]
+        known = arg.isdigit()
+        request = request_of(self.s.engine, update.effective_user.id, int(arg)) if known else None
+        if request is None:  # someone else's, deleted, or a forged button: show the list
+            await self.show_list(update, context)
+        elif action == "show":
+            await self.show_request(update, context, request)
+        elif action == "withdraw":
+            await self._ask_withdraw(update, context, request)
+        elif action == "withdraw_yes":
+            await self._withdraw(update, context, request)
+        else:
+            await self.show_list(update, context)
+
+    async def show_request(self, update: Update, context: Context, request: SipRequest) -> None:
+        t = self.s.texts_for(update)
+        head = t(
+            "requests.head",
+            reference=request.reference,
+            date=t.datetime(request.submitted_at),
+            unit=self.s.deployment.unit(request.unit).name,
+            status=status_text(request, t),
+            consent=t(CONSENT[request.consent]),
+        )
+        blocks = [head]
+        flow = self.s.flows.get(request.flow_id)
+        if flow is not None and request.answers:
+            blocks += [t("requests.answers"), *self.runner.answer_blocks(flow, request.answers, t)]
+        rows = []
+        if request.status in OPEN:
+            rows.append([(t("requests.withdraw"), f"Q:withdraw:{request.id}")])
+        rows.append([(t("requests.back"), "Q:list:")])
+        parts = split_messages(blocks)
+        for part in parts[:-1]:
+            await self._send(update, context, part)
+        await self._send(update, context, parts[-1], reply_markup=kb(*rows))
+
+    async def _ask_withdraw(self, update: Update, context: Context, request: SipRequest) -> None:
+        t = self.s.texts_for(update)
+        if request.status not in OPEN:
+            await self.show_request(update, context, request)
+            return
+        await self._send(
+            update,
+            context,
+            t("withdraw.ask", reference=request.reference),
+            reply_markup=kb(
+                [(t("withdraw.yes"), f"Q:withdraw_yes:{request.id}")],
+                [(t("withdraw.no"), f"Q:show:{request.id}")],
+            ),
+        )
+
+    async def _withdraw(self, update: Update, context: Context, request: SipRequest) -> None:
+        t = self.s.texts_for(update)
+        done = withdraw(self.s.engine, self.s.clock, update.effective_user.id, request.id)  # type: ignore[union-attr,arg-type]
+        if done is None:  # already ended, e.g. a second press on the same button
+            await self.show_request(update, context, request)
+            return
+        log.info("request.withdrawn id=%s unit=%s", done.id, done.unit)
+        await tell_unit(context.bot, self.s, done.unit, WITHDRAWN, reference=done.reference)
+        await self._send(
+            update,
+            context,
+            t("withdraw.done", reference=done.reference),
+            reply_markup=kb([(t("button.menu"), "M:menu")]),
+        )

@@ -1,0 +1,74 @@
+"""My data and privacy: what is stored, who sees it, how long; Delete everything."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from sipbot.citizen.drafts import DRAFT_DAYS
+from sipbot.db.persistence import persist_now
+from sipbot.keyboards import kb
+from sipbot.people import forget
+from sipbot.requests import delete_person_requests
+from sipbot.services import Services
+from sipbot.staff.notify import DELETED, tell_unit
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Privacy:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
+        await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
+
+    async def show(self, update: Update, context: Context) -> None:
+        t = self.s.texts_for(update)
+        await self._send(
+            update,
+            context,
+            t(
+                "privacy.text",
+                draft_days=DRAFT_DAYS,
+                keep_days=self.s.deployment.keep_ended_days,
+            ),
+            reply_markup=kb([(t("privacy.delete"), "P:delete")], [(t("button.menu"), "M:menu")]),
+        )
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        await query.answer()
+        t = self.s.texts_for(update)
+        if query.data == "P:delete":
+            await self._send(
+                update,
+                context,
+                t("privacy.delete_ask"),
+                reply_markup=kb(
+                    [(t("privacy.delete_yes"), "P:delete_yes")],
+                    [(t("privacy.delete_no"), "M:menu")],
+                ),
+            )
+        elif query.data == "P:delete_yes":
+            await self._delete_everything(update, context)
+        else:
+            await self.show(update, context)
+
+    async def _delete_everything(self, update: Update, context: Context) -> None:
+        user_id = update.effective_user.id  # type: ignore[union-attr]
+        t = self.s.texts_for(update)  # before the settings go
+        was_open = delete_person_requests(self.s.engine, self.s.clock, user_id)
+        forget(self.s.engine, user_id)
+        # The draft and any other per-user state; only the id of the last update stays, so a
+        # redelivered update is not applied again.
+        context.user_data.clear()  # type: ignore[union-attr]
+        await persist_now(update, context)
+        log.info("person.deleted requests_open=%s", len(was_open))
+        for request in was_open:
+            await tell_unit(context.bot, self.s, request.unit, DELETED, reference=request.reference)
+        await self._send(update, context, t("privacy.deleted"))
