@@ -56,3 +56,74 @@ def test_dates_are_shown_in_the_readers_language_and_swedish_time(services: Serv
     summer = datetime(2026, 6, 4, 8, 0, tzinfo=UTC)
     assert services.catalogs.texts("sv", True).datetime(winter) == "torsdag 3 december 2026 10:00"
     assert services.catalogs.texts("en", False).datetime(summer) == "Thursday 4 June 2026 10:00"
+
+
+def _through(flow, state, answers: dict) -> None:  # type: ignore[no-untyped-def]
+    for step, value in answers.items():
+        assert state["step"] == step, f"at {state['step']}, expected {step}"
+        engine.answer(flow, state, value)
+
+
+def test_contacts_are_asked_per_chosen_actor_and_again_only_for_new_ones(
+    services: Services,
+) -> None:
+    flow = services.flows["sip_request"]
+    state = engine.new_state(flow)
+    _through(flow, state, {"role": "self", "municipality": "berg", "problems": "x"})
+    _through(flow, state, {"main_goal": "y", "subgoals": [], "can_do": None, "strengths": None})
+    _through(flow, state, {"actors": ["vardcentral", "narstaende"]})
+    contacts = flow.step("contacts")
+    engine.enter(contacts, state)
+    assert engine.each_item(flow, contacts, state) == "vardcentral"
+    assert engine.answer_item(flow, contacts, state, "Anna") is contacts
+    assert engine.each_item(flow, contacts, state) == "narstaende"
+    nxt = engine.answer_item(flow, contacts, state, None)
+    assert nxt is not None and nxt.id == "share_scope"
+    assert state["answers"]["contacts"] == {"vardcentral": "Anna", "narstaende": None}
+    # From the review: add psychiatry. Contacts are asked again, and the main-responsible
+    # question is now needed too, since a huvudman was chosen; nothing else.
+    state["step"] = "review"
+    engine.edit(flow, state, "actors")
+    nxt = engine.answer(flow, state, ["vardcentral", "narstaende", "psykiatri"])
+    assert nxt is not None and nxt.id == "contacts"
+    engine.enter(nxt, state)
+    for item in ("vardcentral", "narstaende", "psykiatri"):
+        assert engine.each_item(flow, nxt, state) == item
+        after = engine.answer_item(flow, nxt, state, None)
+    assert after is not None and after.id == "share_scope"
+
+
+def test_main_responsible_is_asked_only_when_a_huvudman_is_invited(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    step = flow.step("main_responsible")
+    assert not engine.visible(step, {"actors": ["skola", "arbetsgivare"]})
+    answers = {"actors": ["skola", "psykiatri", "lss"]}
+    assert engine.visible(step, answers)
+    assert engine.chosen_options(flow, step, answers) == ["psykiatri", "lss"]
+
+
+def test_a_draft_from_an_older_flow_version_keeps_what_still_fits(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    old = {
+        "flow": flow.id,
+        "version": flow.version - 1,
+        "step": "contacts",
+        "answers": {
+            "role": "self",
+            "municipality": "berg",
+            "problems": "x",
+            "main_goal": "y",
+            "actors": ["vardcentral"],
+            "contacts": "Anna på vårdcentralen",  # was free text, is now one per actor
+            "removed_step": "z",
+        },
+        "pending": None,
+        "review": False,
+        "ask": 7,
+    }
+    assert engine.upgrade_state(flow, old)
+    assert old["version"] == flow.version
+    assert "contacts" not in old["answers"] and "removed_step" not in old["answers"]
+    assert old["answers"]["main_goal"] == "y"
+    assert old["step"] == "subgoals"  # the first step still needing an answer
+    assert not engine.upgrade_state(flow, old)

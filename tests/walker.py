@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.flows.model import Flow, Step
-from sipbot.playground.emulator import BotMessage
+from sipbot.playground.emulator import BotApiEmulator, BotMessage
+from tests.conftest import RunningBot
 from tests.story import Person
 
 Script = dict[str, Any]
@@ -131,3 +136,23 @@ class Walker:
 def stored(script: Script) -> Script:
     """What the request should hold for a script (today: exactly what was typed or chosen)."""
     return dict(script)
+
+
+def without_phone(script: Script) -> Script:
+    return {k: v for k, v in script.items() if not (k == "phone" and v is None)}
+
+
+async def request_through(
+    emu: BotApiEmulator, bot: RunningBot, user_id: int, lang: str, easy: bool, script: Script
+) -> tuple[Person, SipRequest, str]:
+    """A new person onboards, fills in the script and sends it; returns them and the row."""
+    p = Person(emu.user(user_id, language_code=lang), bot.services, lang, easy)
+    await p.onboard()
+    walker = Walker(p)
+    review = await walker.fill(without_phone(script))
+    assert p.t(f"review.consent.{script['role']}").split("{")[0] in review.text
+    p.user.press(p.t("button.send"))
+    receipt = await p.sees("receipt.text")
+    with session_scope(bot.services.engine) as s:
+        request = s.exec(select(SipRequest).where(SipRequest.telegram_id == user_id)).one()
+    return p, request, receipt.text or ""

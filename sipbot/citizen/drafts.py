@@ -74,8 +74,9 @@ class DraftKeeper:
     ) -> None:
         t = self.s.texts_for_user(user_id)
         markup = None
-        text = t(msgid, days=DRAFT_DAYS)
-        if deleted_on is not None:
+        if deleted_on is None:
+            text = t(msgid, days=DRAFT_DAYS)
+        else:
             text = t(msgid, date=t.date(deleted_on))
             markup = kb([(t("draft.continue"), "D:continue")], [(t("draft.restart"), "D:restart")])
         try:

@@ -1,0 +1,86 @@
+"""A relative asks; the person confirms on their own phone through a one-time link."""
+
+from __future__ import annotations
+
+import re
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest
+from sipbot.playground.emulator import BotApiEmulator
+from tests.conftest import FakeClock, RunningBot, staff_group
+from tests.scripts import BRANCHES
+from tests.story import Person
+from tests.walker import request_through
+
+LINK = re.compile(r"https://t\.me/sipbot_test_bot\?start=(c_[\w-]+)")
+
+
+async def _link_from_relative(
+    emu: BotApiEmulator, bot: RunningBot, user_id: int
+) -> tuple[Person, SipRequest, str]:
+    script, _ = BRANCHES["relative_with_link"]
+    relative, request, _ = await request_through(emu, bot, user_id, "sv", False, script)
+    offer = await relative.user.wait_for(lambda m: bool(LINK.search(m.text or "")))
+    return relative, request, LINK.search(offer.text or "").group(1)  # type: ignore[union-attr]
+
+
+def _consent(bot: RunningBot, request: SipRequest) -> str:
+    with session_scope(bot.services.engine) as s:
+        return s.get(SipRequest, request.id).consent  # type: ignore[union-attr]
+
+
+async def test_the_person_says_yes_and_everyone_is_told(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    group = emu.group(staff_group(bot.services, "are"))
+    relative, request, payload = await _link_from_relative(emu, bot, 500)
+    assert _consent(bot, request) == "awaiting_person"
+    # Karl has never used the bot; his Telegram is in English.
+    karl = Person(emu.user(501, language_code="en"), bot.services, "en")
+    karl.user.send(f"/start {payload}")
+    ask = await karl.sees("consent_link.ask", reference=request.reference, unit=request_unit(bot))
+    assert ask.button_texts == [karl.t("consent_link.yes"), karl.t("consent_link.no")]
+    await karl.presses("consent_link.yes", "consent_link.thanks_yes", unit=request_unit(bot))
+    # Then he is offered the bot itself, as any newcomer.
+    await karl.sees("start.welcome")
+    await karl.sees("language.ask")
+    assert _consent(bot, request) == "person_agreed"
+    await relative.sees(
+        "consent_link.requester_yes", name="Karl Öberg", reference=request.reference
+    )
+    staff_t = bot.services.catalogs.texts("sv", False)
+    await group.wait_for(
+        lambda m: m.text == staff_t("staff.notice.consent_agreed", reference=request.reference)
+    )
+    # The link works once.
+    karl.user.send(f"/start {payload}")
+    await karl.sees("consent_link.used")
+
+
+async def test_the_person_says_no(emu: BotApiEmulator, bot: RunningBot) -> None:
+    relative, request, payload = await _link_from_relative(emu, bot, 502)
+    karl = Person(emu.user(503, language_code="sv"), bot.services, "sv")
+    karl.user.send(f"/start {payload}")
+    await karl.sees("consent_link.ask", reference=request.reference, unit=request_unit(bot))
+    await karl.presses("consent_link.no", "consent_link.thanks_no", unit=request_unit(bot))
+    assert _consent(bot, request) == "person_refused"
+    await relative.sees("consent_link.requester_no", name="Karl Öberg", reference=request.reference)
+
+
+async def test_the_link_refuses_its_sender_an_old_link_and_a_made_up_one(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    relative, request, payload = await _link_from_relative(emu, bot, 504)
+    await relative.says(f"/start {payload}", then="consent_link.own")
+    stranger = Person(emu.user(505, language_code="sv"), bot.services, "sv")
+    await stranger.says("/start c_madeup0000000000000000000", then="consent_link.unknown")
+    # Opened in time, but Yes pressed after the link ran out: refused, nothing recorded.
+    await stranger.says(f"/start {payload}", then="consent_link.ask")
+    clock.advance(days=15)
+    await stranger.presses("consent_link.yes", "consent_link.expired")
+    await stranger.says(f"/start {payload}", then="consent_link.expired")
+    assert _consent(bot, request) == "awaiting_person"
+
+
+def request_unit(bot: RunningBot) -> str:
+    return bot.services.deployment.unit("are").name

@@ -1,0 +1,134 @@
+"""After sending: My requests (status, answers as sent, withdraw) and My data (delete all)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from sipbot.citizen.about import PAGES
+from sipbot.db.engine import session_scope
+from sipbot.db.models import Person as PersonRow
+from sipbot.db.models import RequestEvent, SipRequest, UserData
+from sipbot.playground.emulator import BotApiEmulator
+from tests.conftest import RunningBot, staff_group
+from tests.scripts import BRANCHES
+from tests.story import Person
+from tests.walker import request_through
+
+
+async def test_what_is_a_sip_pages_one_idea_each_then_ask(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    p = Person(emu.user(400, language_code="sv"), bot.services, "sv", easy=True)
+    await p.onboard()
+    await p.says("/cancel", then="cancel.ask")
+    await p.presses("cancel.yes", "menu.text")
+    for i, page in enumerate(PAGES):
+        if i == 0:
+            p.user.press(p.t("menu.about"))
+        else:
+            p.user.press(p.t("button.next"))
+        shown = await p.sees(page)
+        counter = p.t("about.counter", n=i + 1, total=len(PAGES))
+        assert shown.text == f"{p.t(page)}\n\n{counter}"
+        assert len(shown.text or "") < 500  # a phone screen, not a wall of text
+    assert p.user.last.button_texts == [p.t("menu.ask"), p.t("button.menu")]
+    await p.presses("menu.ask", "sip.role.ask")
+
+
+async def test_request_status_answers_and_withdraw_tell_staff(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    script, _ = BRANCHES["self"]
+    group = emu.group(staff_group(bot.services, "ostersund"))
+    p, request, _ = await request_through(emu, bot, 401, "sv", False, script)
+    await p.says("/start", then="menu.text")
+    await p.presses("menu.requests", "requests.list")
+    listing = p.user.last
+    line = p.t(
+        "requests.line",
+        reference=request.reference,
+        date=p.t.date(request.submitted_at),
+        status=p.t("status.new"),
+    )
+    assert line in (listing.text or "")
+    p.user.press(p.t("requests.show", reference=request.reference))
+    shown = await p.user.wait_for(lambda m: p.t("requests.withdraw") in m.button_texts)
+    assert script["main_goal"] in (shown.text or "")
+    assert p.t("status.new") in (shown.text or "")
+    assert p.t("consent.given") in (shown.text or "")
+    # Withdraw asks first; "no" goes back to the request.
+    await p.presses("requests.withdraw", "withdraw.ask", reference=request.reference)
+    await p.presses("withdraw.no", "requests.answers")
+    await p.presses("requests.withdraw", "withdraw.ask", reference=request.reference)
+    confirm = p.user.last
+    await p.presses("withdraw.yes", "withdraw.done", reference=request.reference)
+    notice = await group.wait_for(lambda m: request.reference in (m.text or ""))
+    staff_t = bot.services.catalogs.texts("sv", False)
+    assert notice.text == staff_t("staff.notice.withdrawn", reference=request.reference)
+    # Pressing Yes again on the old confirmation changes nothing and tells staff nothing new.
+    p.user.press(p.t("withdraw.yes"), message_id=confirm.message_id)
+    await p.sees("requests.answers")
+    assert len(emu.sent(group.chat_id)) == 1
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        events = s.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)).all()
+    assert row is not None and (row.status, row.consent) == ("withdrawn", "withdrawn")
+    assert row.closed_at == bot.services.clock()
+    assert [(e.kind, e.value, e.actor) for e in events] == [
+        ("status", "new", "requester"),
+        ("consent", "withdrawn", "person"),
+        ("status", "withdrawn", "person"),
+    ]
+    assert p.t("requests.withdraw") not in p.user.last.button_texts
+
+
+async def test_someone_elses_request_cannot_be_opened_with_a_forged_button(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    script, _ = BRANCHES["self"]
+    _, request, _ = await request_through(emu, bot, 402, "sv", False, script)
+    other = Person(emu.user(403, language_code="sv"), bot.services)
+    await other.onboard()
+    screen = other.user.last
+    for data in (f"Q:show:{request.id}", f"Q:withdraw_yes:{request.id}", "Q:show:x", "Q:"):
+        other.user.press_data(screen.message_id, data)
+        await other.sees("requests.none")
+    assert all(script["main_goal"] not in (m.text or "") for m in other.user.messages)
+    with session_scope(bot.services.engine) as s:
+        assert s.get(SipRequest, request.id).status == "new"  # type: ignore[union-attr]
+
+
+async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    script, _ = BRANCHES["self"]
+    group = emu.group(staff_group(bot.services, "ostersund"))
+    p, request, _ = await request_through(emu, bot, 404, "en", True, script)
+    # A second, unfinished request: the draft goes too.
+    await p.says("/start", then="menu.text")
+    await p.presses("menu.ask", "sip.role.ask")
+    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.says("/menu", then="menu.text")
+    text = await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
+    assert text.button_texts == [p.t("privacy.delete"), p.t("button.menu")]
+    await p.presses("privacy.delete", "privacy.delete_ask")
+    await p.presses("privacy.delete_no", "menu.text")
+    await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
+    await p.presses("privacy.delete", "privacy.delete_ask")
+    await p.presses("privacy.delete_yes", "privacy.deleted")
+    notice = await group.wait_for(lambda m: request.reference in (m.text or ""))
+    assert notice.text == bot.services.catalogs.texts("sv", False)(
+        "staff.notice.deleted", reference=request.reference
+    )
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None
+        assert (row.answers, row.telegram_id, row.status) == (None, None, "deleted")
+        assert (row.reference, row.unit) == (request.reference, "ostersund")  # staff can count it
+        assert s.get(PersonRow, 404) is None
+        stored = s.get(UserData, 404)
+        assert stored is None or set(stored.data) <= {"last_update"}
+    assert "flow" not in bot.app.user_data[404]
+    # Back to the start: greeted as someone new, and no requests.
+    p.easy = False
+    await p.says("/start", then="start.welcome")
