@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -28,6 +29,10 @@ TELEGRAM_TEXT_LIMIT = 4096
 FLOW_KEY = "flow"
 # Swedish or international numbers, with the usual spaces and dashes.
 PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,18}[0-9]")
+
+
+def _seconds(duration: timedelta | int) -> float:
+    return duration.total_seconds() if isinstance(duration, timedelta) else duration
 
 
 def current(context: Context) -> State | None:
@@ -340,7 +345,10 @@ class FlowRunner:
         if msg.text is not None:
             value = msg.text.strip()
         else:  # a voice message, kept for staff to listen to
-            value = {"voice": msg.voice.file_id, "duration": msg.voice.duration}  # type: ignore[union-attr]
+            voice = msg.voice
+            assert voice is not None
+            seconds = int(_seconds(voice.duration))
+            value = {"voice": voice.file_id, "duration": seconds}
         if step.kind == "each":
             await self._item_answered(update, context, flow, step, state, value)
             return
