@@ -23,12 +23,17 @@ from sipbot.citizen.consent_link import ConsentLinks
 from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
 from sipbot.citizen.my_requests import MyRequests
 from sipbot.citizen.privacy import Privacy
+from sipbot.citizen.replies import PersonReplies
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
 from sipbot.services import Services
+from sipbot.staff.escalation import ESCALATE_EVERY, Escalator
+from sipbot.staff.handlers import StaffBot
+from sipbot.staff.members import INVITE_PREFIX
+from sipbot.staff.team import Team
 
 log = logging.getLogger(__name__)
 COMMANDS = {
@@ -61,12 +66,26 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     about = AboutPages(services)
     my_requests = MyRequests(services, runner)
     privacy = Privacy(services)
-    start = CitizenStart(services, runner, about, my_requests, privacy, links)
-    drafts = DraftKeeper(services)
-    app.job_queue.run_repeating(drafts.job, interval=SWEEP_EVERY, first=60, name="drafts")  # type: ignore[union-attr]
+    staff = StaffBot(services, runner)
+    team = Team(services)
+    replies = PersonReplies(services)
+    start = CitizenStart(
+        services, runner, about, my_requests, privacy, links, {INVITE_PREFIX: staff.enrol}
+    )
+    jobs = app.job_queue
+    assert jobs is not None
+    jobs.run_repeating(DraftKeeper(services).job, interval=SWEEP_EVERY, first=60, name="drafts")
+    jobs.run_repeating(Escalator(services).job, interval=ESCALATE_EVERY, first=30, name="overdue")
+
+    async def typed_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Text a staff action or a reply to staff waits for comes before everything else."""
+        if await staff.take_input(update, context) or await replies.take(update, context):
+            await persist_now(update, context)
+            raise ApplicationHandlerStop
 
     private = filters.ChatType.PRIVATE
-    app.add_handler(TypeHandler(Update, _skip_seen), group=-1)
+    app.add_handler(TypeHandler(Update, _skip_seen), group=-10)
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, typed_input), group=-5)
     app.add_handlers(
         [
             CommandHandler("start", start.start, filters=private),
@@ -74,6 +93,13 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CommandHandler("cancel", start.cancel, filters=private),
             CommandHandler("language", start.ask_language, filters=private),
             CommandHandler("menu", start.menu, filters=private),
+            CommandHandler("queue", staff.queue_command, filters=private),
+            CommandHandler("staff", team.command, filters=private),
+            CommandHandler("stats", team.stats, filters=private),
+            CallbackQueryHandler(team.on_button, pattern=r"^G:"),
+            CallbackQueryHandler(staff.cancel_input, pattern=r"^S:x:"),
+            CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
+            CallbackQueryHandler(replies.on_reply_button, pattern=r"^Y:"),
             CallbackQueryHandler(start.on_language, pattern=r"^L:"),
             CallbackQueryHandler(start.on_register, pattern=r"^R:"),
             CallbackQueryHandler(start.on_menu, pattern=r"^M:"),

@@ -1,4 +1,4 @@
-"""The `sipbot` command: run, try, setup, db upgrade, key."""
+"""The `sipbot` command: run, try, setup, db upgrade, key, staff, audit, stats."""
 
 from __future__ import annotations
 
@@ -9,9 +9,27 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sipbot.config import ConfigError, load_settings
+from sipbot.clock import Clock, utcnow
+from sipbot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sipbot.deployment import Deployment
+    from sipbot.stats import MonthStats
+
+# The admin commands read the time here, so tests can set it.
+clock: Clock = utcnow
+
+
+class UsageError(Exception):
+    """The command cannot do what was asked (unknown unit, request, member); one line."""
 
 
 def new_key() -> str:
@@ -110,6 +128,231 @@ async def _try(args: argparse.Namespace) -> None:
                 await app.stop()
 
 
+# -- admin commands: staff, audit, stats ----------------------------------------------------------
+
+
+@contextmanager
+def _database(*, require_token: bool = False) -> Iterator[tuple[Settings, Engine, Deployment]]:
+    """Settings, the deployment and an engine on a database at this code's schema."""
+    from sipbot.db.engine import make_engine
+    from sipbot.db.migrate import check_current
+    from sipbot.deployment import load_deployment
+
+    settings = load_settings(require_token=require_token)
+    deployment = load_deployment(settings.deployment)
+    engine = make_engine(settings.db_url)
+    try:
+        check_current(engine)
+        yield settings, engine, deployment
+    finally:
+        engine.dispose()
+
+
+def _check_unit(deployment: Deployment, settings: Settings, unit: str) -> None:
+    known = [u.id for u in deployment.units]
+    if unit not in known:
+        raise UsageError(f"no unit {unit!r} in {settings.deployment}; units: {', '.join(known)}")
+
+
+def _local(at: datetime, settings: Settings, seconds: bool = False) -> str:
+    return at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart, no trailing spaces."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def _one_line(text: str) -> str:
+    """A name as one line of plain characters, so it cannot break a table."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def bot_username(settings: Settings) -> str:
+    """The bot's username, asked of Telegram (getMe) with the configured token and API."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    async def get_me() -> str:
+        bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot")
+        async with bot:  # initialize() calls getMe
+            return bot.username
+
+    try:
+        return asyncio.run(get_me())
+    except InvalidToken:
+        raise ConfigError(
+            "SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); "
+            "check it, or pass --bot-username"
+        ) from None
+    except TelegramError as exc:
+        raise ConfigError(
+            f"SIPBOT_TELEGRAM_API_URL: could not ask {settings.telegram_api_url} for the bot's "
+            f"name ({_one_line(str(exc))}); pass --bot-username"
+        ) from None
+
+
+def cmd_staff_invite(args: argparse.Namespace) -> None:
+    from sipbot.staff.members import INVITE_PREFIX, INVITE_VALID, create_invite
+
+    name = (args.bot_username or "").removeprefix("@")
+    with _database(require_token=not name) as (settings, engine, deployment):
+        _check_unit(deployment, settings, args.unit)
+        name = name or bot_username(settings)  # before the invite, so a failure leaves none
+        now = clock()
+        token = create_invite(engine, lambda: now, args.unit, args.role)
+        unit_name = deployment.unit(args.unit).name
+        print(f"https://t.me/{name}?start={INVITE_PREFIX}{token}")
+        print(
+            f"{args.role} invite for {args.unit} ({unit_name}): works once, "
+            f"expires {_local(now + INVITE_VALID, settings)} ({settings.timezone})"
+        )
+
+
+def cmd_staff_list(args: argparse.Namespace) -> None:
+    from sipbot.staff.members import members
+
+    with _database() as (settings, engine, deployment):
+        if args.unit is not None:
+            _check_unit(deployment, settings, args.unit)
+        found = members(engine, args.unit)
+    if not found:
+        print("no staff" + (f" in {args.unit}" if args.unit else ""))
+        return
+    rows = [
+        [str(m.telegram_id), m.unit, m.role, _one_line(m.name), _local(m.created_at, settings)]
+        for m in found
+    ]
+    print(_table(["telegram_id", "unit", "role", "name", f"since ({settings.timezone})"], rows))
+
+
+def cmd_staff_remove(args: argparse.Namespace) -> None:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from sipbot.db.engine import session_scope
+    from sipbot.db.models import SipRequest
+    from sipbot.staff.members import member, remove
+    from sipbot.status import OPEN
+
+    with _database() as (_settings, engine, _deployment):
+        found = member(engine, args.telegram_id)
+        if found is None or not remove(engine, clock, args.telegram_id):
+            raise UsageError(f"no active staff member with telegram id {args.telegram_id}")
+        with session_scope(engine) as s:
+            held = s.exec(
+                select(func.count())
+                .select_from(SipRequest)
+                .where(SipRequest.assigned_to == args.telegram_id)
+                .where(col(SipRequest.status).in_(OPEN))
+            ).one()
+    print(f"removed {args.telegram_id} ({_one_line(found.name)}, {found.unit} {found.role})")
+    if held:
+        print(f"note: {held} open request(s) are still assigned to them; a colleague can take them")
+
+
+def cmd_audit(args: argparse.Namespace) -> None:
+    from sqlmodel import col, select
+
+    from sipbot.db.engine import session_scope
+    from sipbot.db.models import SipRequest, StaffMember
+    from sipbot.staff.audit import entries
+
+    with _database() as (settings, engine, _deployment):
+        if args.request is not None:
+            reference = args.request.strip().upper()
+            with session_scope(engine) as s:
+                request_id = s.exec(
+                    select(SipRequest.id).where(SipRequest.reference == reference)
+                ).first()
+            if request_id is None:
+                raise UsageError(f"no request {reference}")
+            found = entries(engine, request_id=request_id)
+        else:
+            found = entries(engine, staff_id=args.staff)
+        request_ids = {e.request_id for e in found if e.request_id is not None}
+        staff_ids = {e.staff_id for e in found if e.staff_id is not None}
+        with session_scope(engine) as s:
+            references = dict(
+                s.exec(
+                    select(SipRequest.id, SipRequest.reference).where(
+                        col(SipRequest.id).in_(request_ids)
+                    )
+                ).all()
+            )
+            names = dict(
+                s.exec(
+                    select(StaffMember.telegram_id, StaffMember.name).where(
+                        col(StaffMember.telegram_id).in_(staff_ids)
+                    )
+                ).all()
+            )
+    if not found:
+        print("no audit entries")
+        return
+    rows = []
+    for e in found:
+        if e.staff_id is None:
+            who = "cli/system"
+        else:
+            who = f"{e.staff_id} {_one_line(names.get(e.staff_id, ''))}".rstrip()
+        ref = "" if e.request_id is None else references.get(e.request_id, f"#{e.request_id}")
+        rows.append([_local(e.at, settings, seconds=True), who, e.action, ref, e.detail or ""])
+    print(_table([f"time ({settings.timezone})", "staff", "action", "request", "detail"], rows))
+
+
+def _figure(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:.1f} {unit}"
+
+
+def format_month(m: MonthStats) -> str:
+    """One unit and month as a short block of text (the CSV holds the same figures)."""
+    from sipbot.stats import ROLES, STATUSES
+
+    def counts(found: dict[str, int], order: Sequence[str]) -> str:
+        keys = [k for k in order if found.get(k)] + sorted(set(found) - set(order))
+        return ", ".join(f"{k} {found[k]}" for k in keys)
+
+    share = f"{m.overdue_share:.0%}" if m.overdue_share is not None else "-"
+    return "\n".join(
+        [
+            f"{m.unit} {m.month}: {m.total} request(s)",
+            f"  status: {counts(m.by_status, STATUSES)}",
+            f"  sent by: {counts(m.by_role, ROLES)}",
+            f"  sent to claimed: median {_figure(m.claim_median_hours, 'h')}, "
+            f"p90 {_figure(m.claim_p90_hours, 'h')} ({m.claimed} claimed)",
+            f"  sent to meeting: median {_figure(m.meeting_median_days, 'd')}, "
+            f"p90 {_figure(m.meeting_p90_days, 'd')} ({m.with_meeting} with a meeting)",
+            f"  overdue: {m.overdue} of {m.total} ({share})",
+        ]
+    )
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    from sipbot.stats import monthly, write_csv
+
+    with _database() as (settings, engine, deployment):
+        if args.unit is not None:
+            _check_unit(deployment, settings, args.unit)
+        rows = monthly(engine, clock(), settings.tz, unit=args.unit)
+    if args.csv == "-":
+        write_csv(rows, sys.stdout)
+        return
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            write_csv(rows, fh)
+        print(f"wrote {len(rows)} row(s) to {args.csv}")
+        return
+    if not rows:
+        print("no requests" + (f" in {args.unit}" if args.unit else ""))
+        return
+    print("\n\n".join(format_month(m) for m in rows))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="sipbot", description="SIP requests on Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,10 +369,39 @@ def main(argv: list[str] | None = None) -> None:
     try_.add_argument("--user", type=int, default=4242, help="the playground user's id")
     try_.add_argument("--lang", default="sv", help="the user's Telegram language code")
     try_.set_defaults(fn=cmd_try)
+
+    staff = sub.add_parser("staff", help="invite, list and remove staff").add_subparsers(
+        dest="staff_command", required=True
+    )
+    invite = staff.add_parser("invite", help="print a one-time link that makes someone staff")
+    invite.add_argument("--unit", required=True, help="the unit's id in the deployment file")
+    invite.add_argument("--role", choices=("staff", "admin"), default="staff")
+    invite.add_argument(
+        "--bot-username", help="the bot's @username (otherwise asked of Telegram with the token)"
+    )
+    invite.set_defaults(fn=cmd_staff_invite)
+    list_ = staff.add_parser("list", help="active staff: telegram id, unit, role, name, since")
+    list_.add_argument("--unit", help="only this unit")
+    list_.set_defaults(fn=cmd_staff_list)
+    remove = staff.add_parser("remove", help="take away someone's staff access")
+    remove.add_argument("telegram_id", type=int)
+    remove.set_defaults(fn=cmd_staff_remove)
+
+    audit = sub.add_parser("audit", help="the audit log of a request or of a staff member")
+    which = audit.add_mutually_exclusive_group(required=True)
+    which.add_argument("--request", metavar="SIP-XXXX", help="a request's reference")
+    which.add_argument("--staff", metavar="TELEGRAM_ID", type=int, help="what one member did")
+    audit.set_defaults(fn=cmd_audit)
+
+    stats = sub.add_parser("stats", help="requests per unit and month, times, overdue share")
+    stats.add_argument("--unit", help="only this unit")
+    stats.add_argument("--csv", metavar="FILE", help="write CSV here instead (- for stdout)")
+    stats.set_defaults(fn=cmd_stats)
+
     args = parser.parse_args(argv)
     try:
         args.fn(args)
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"sipbot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -16,7 +16,8 @@ from sqlmodel import col
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import ConsentLink, SipRequest
-from sipbot.requests import OPEN, record
+from sipbot.requests import record
+from sipbot.status import OPEN
 
 PAYLOAD_PREFIX = "c_"  # /start c_<token>; Telegram allows [A-Za-z0-9_-], up to 64 characters
 VALID_FOR = timedelta(days=14)

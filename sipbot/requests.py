@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +15,8 @@ from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import ConsentLink, RequestEvent, SipRequest
 from sipbot.deployment import Deployment
-
-# The SIP process (staff move a request along it; see the staff issue for the transitions).
-OPEN = ("new", "contacted", "meeting_booked", "plan_made", "followup_booked")
-ENDED = ("closed", "withdrawn", "declined", "deleted")
+from sipbot.status import ENDED, OPEN
+from sipbot.workdays import add_working_days
 
 # No 0/O, 1/I/L: a reference read aloud on the phone must not be misheard.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,16 +47,27 @@ def record(
     value: str,
     actor: str,
     staff_id: int | None = None,
+    detail: str | None = None,
 ) -> None:
-    """Change a request's status or consent and keep the change in its history."""
-    setattr(request, kind, value)  # kind is "status" or "consent", the column it changes
+    """Keep a change in the request's history; a status or consent change also sets it.
+
+    kind: status, consent, assign (value: staff id, or "" when released), transfer (the unit).
+    """
+    if kind in ("status", "consent"):
+        setattr(request, kind, value)
     if kind == "status" and value in ENDED:
         request.closed_at = now
     s.add(request)
     s.flush()
     s.add(
         RequestEvent(
-            request_id=request.id, at=now, kind=kind, value=value, actor=actor, staff_id=staff_id
+            request_id=request.id,
+            at=now,
+            kind=kind,
+            value=value,
+            actor=actor,
+            staff_id=staff_id,
+            detail=detail,
         )
     )
 
@@ -73,8 +83,11 @@ def submit_request(
     answers: dict[str, Any],
     language: str,
     easy: bool,
+    tz: ZoneInfo,
 ) -> SipRequest:
     municipality = deployment.municipality(answers["municipality"])
+    now = clock()
+    due = add_working_days(now, deployment.response_time_working_days, tz)
     for attempt in range(20):
         # Four characters give ~900 000 references; widen after repeated collisions.
         request = SipRequest(
@@ -90,7 +103,8 @@ def submit_request(
             language=language,
             easy=easy,
             answers=answers,
-            submitted_at=clock(),
+            submitted_at=now,
+            due_at=due,
         )
         try:
             with session_scope(engine) as s:

@@ -102,7 +102,8 @@ def is_label(msgid: str) -> bool:
         or msgid in {"draft.continue", "draft.restart", "cancel.yes", "cancel.no"}
         or (msgid.startswith("menu.") and msgid != "menu.text")
         or msgid in {"withdraw.yes", "withdraw.no", "privacy.delete_yes", "privacy.delete_no"}
-        or msgid in {"requests.show", "requests.withdraw", "requests.back", "privacy.delete"}
+        or msgid in {"requests.show", "requests.withdraw", "requests.back", "requests.pdf"}
+        or msgid == "privacy.delete"
         or msgid in {"consent_link.yes", "consent_link.no"}
         or (msgid.startswith("sip.") and not msgid.endswith((".ask", ".many")))
     )

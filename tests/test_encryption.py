@@ -27,6 +27,7 @@ def test_free_text_is_absent_from_the_database(
         answers={"role": "self", "municipality": "are", "main_goal": words, "phone": phone},
         language="sv",
         easy=False,
+        tz=services.settings.tz,
     )
     with session_scope(services.engine) as s:
         raw = s.execute(text("SELECT answers FROM sip_request")).scalar_one()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
 from sqlmodel import select
 
 from sipbot.citizen.about import PAGES
@@ -56,19 +59,27 @@ async def test_request_status_answers_and_withdraw_tell_staff(
     assert script["main_goal"] in (shown.text or "")
     assert p.t("status.new") in (shown.text or "")
     assert p.t("consent.given") in (shown.text or "")
+    # Their own request as a PDF, as staff would file it.
+    p.user.press(p.t("requests.pdf"))
+    pdf = await p.user.wait_for(lambda m: m.document is not None)
+    assert pdf.document is not None and pdf.document.file_name == f"{request.reference}.pdf"
+    pages = PdfReader(io.BytesIO(emu.file_bytes(pdf.document.file_id))).pages
+    text = "\n".join(page.extract_text() for page in pages)
+    assert request.reference in text and script["main_goal"] in text
     # Withdraw asks first; "no" goes back to the request.
-    await p.presses("requests.withdraw", "withdraw.ask", reference=request.reference)
+    p.user.press(p.t("requests.withdraw"), message_id=shown.message_id)
+    await p.sees("withdraw.ask", reference=request.reference)
     await p.presses("withdraw.no", "requests.answers")
     await p.presses("requests.withdraw", "withdraw.ask", reference=request.reference)
     confirm = p.user.last
     await p.presses("withdraw.yes", "withdraw.done", reference=request.reference)
-    notice = await group.wait_for(lambda m: request.reference in (m.text or ""))
     staff_t = bot.services.catalogs.texts("sv", False)
-    assert notice.text == staff_t("staff.notice.withdrawn", reference=request.reference)
+    withdrawn = staff_t("staff.notice.withdrawn", reference=request.reference)
+    await group.wait_for(lambda m: m.text == withdrawn)
     # Pressing Yes again on the old confirmation changes nothing and tells staff nothing new.
     p.user.press(p.t("withdraw.yes"), message_id=confirm.message_id)
     await p.sees("requests.answers")
-    assert len(emu.sent(group.chat_id)) == 1
+    assert [m.text for m in emu.sent(group.chat_id)].count(withdrawn) == 1
     with session_scope(bot.services.engine) as s:
         row = s.get(SipRequest, request.id)
         events = s.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)).all()
@@ -116,10 +127,10 @@ async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
     await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
     await p.presses("privacy.delete", "privacy.delete_ask")
     await p.presses("privacy.delete_yes", "privacy.deleted")
-    notice = await group.wait_for(lambda m: request.reference in (m.text or ""))
-    assert notice.text == bot.services.catalogs.texts("sv", False)(
+    deleted = bot.services.catalogs.texts("sv", False)(
         "staff.notice.deleted", reference=request.reference
     )
+    await group.wait_for(lambda m: m.text == deleted)
     with session_scope(bot.services.engine) as s:
         row = s.get(SipRequest, request.id)
         assert row is not None

@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
+from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
+from sipbot.documents.request_doc import request_pdf
 from sipbot.flows.handlers import FlowRunner, split_messages
-from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
-from sipbot.requests import OPEN, request_of, requests_of, withdraw
+from sipbot.requests import request_of, requests_of, withdraw
 from sipbot.services import Services
 from sipbot.staff.notify import WITHDRAWN, tell_unit
+from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-
-STATUS = {
-    "new": N_("status.new"),
-    "contacted": N_("status.contacted"),
-    "meeting_booked": N_("status.meeting_booked"),
-    "plan_made": N_("status.plan_made"),
-    "followup_booked": N_("status.followup_booked"),
-    "closed": N_("status.closed"),
-    "withdrawn": N_("status.withdrawn"),
-    "declined": N_("status.declined"),
-}
-CONSENT = {
-    "given": N_("consent.given"),
-    "awaiting_person": N_("consent.awaiting_person"),
-    "to_confirm": N_("consent.to_confirm"),
-    "confirmed": N_("consent.confirmed"),
-    "person_agreed": N_("consent.person_agreed"),
-    "person_refused": N_("consent.person_refused"),
-    "withdrawn": N_("consent.withdrawn"),
-}
-
-
-def status_text(request: SipRequest, t: Texts) -> str:
-    """The request's place in the SIP process, as the person reads it."""
-    if request.status == "new" and request.assigned_to is not None:
-        return t("status.claimed")
-    when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
-    return t(STATUS[request.status], date=t.datetime(when) if when else "")
 
 
 class MyRequests:
@@ -95,6 +70,14 @@ class MyRequests:
             await self._ask_withdraw(update, context, request)
         elif action == "withdraw_yes":
             await self._withdraw(update, context, request)
+        elif action == "pdf" and request.answers is not None:
+            t = self.s.texts_for(update)
+            data = await asyncio.to_thread(request_pdf, self.s, request, t.lang)
+            log.info("request.pdf id=%s", request.id)
+            await context.bot.send_document(
+                update.effective_chat.id,  # type: ignore[union-attr]
+                InputFile(data, filename=f"{request.reference}.pdf"),
+            )
         else:
             await self.show_list(update, context)
 
@@ -113,6 +96,8 @@ class MyRequests:
         if flow is not None and request.answers:
             blocks += [t("requests.answers"), *self.runner.answer_blocks(flow, request.answers, t)]
         rows = []
+        if request.answers is not None:
+            rows.append([(t("requests.pdf"), f"Q:pdf:{request.id}")])
         if request.status in OPEN:
             rows.append([(t("requests.withdraw"), f"Q:withdraw:{request.id}")])
         rows.append([(t("requests.back"), "Q:list:")])

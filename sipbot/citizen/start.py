@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -32,6 +33,7 @@ class CitizenStart:
         my_requests: MyRequests,
         privacy: Privacy,
         links: ConsentLinks,
+        payloads: dict[str, Callable[[Update, Context, str], Awaitable[None]]],
     ) -> None:
         self.s = services
         self.runner = runner
@@ -39,6 +41,7 @@ class CitizenStart:
         self.my_requests = my_requests
         self.privacy = privacy
         self.links = links
+        self.payloads = payloads  # /start <prefix><token>: e.g. a staff invite
 
     async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
         await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
@@ -60,6 +63,10 @@ class CitizenStart:
         if payload.startswith(PAYLOAD_PREFIX):
             await self.links.open(update, context, payload.removeprefix(PAYLOAD_PREFIX))
             return
+        for prefix, handle in self.payloads.items():
+            if payload.startswith(prefix):
+                await handle(update, context, payload.removeprefix(prefix))
+                return
         if not is_known(self.s.engine, user.id):
             await self._send(update, context, t("start.welcome"))
             await self.ask_language(update, context)

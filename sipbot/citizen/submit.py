@@ -13,6 +13,7 @@ from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
 from sipbot.requests import submit_request
 from sipbot.services import Services
+from sipbot.staff.notify import announce
 
 log = logging.getLogger(__name__)
 CONSENT_BY_ROLE = {
@@ -52,6 +53,7 @@ class RequestSubmit:
             answers=final_answers(flow, state),
             language=t.lang,
             easy=t.easy,
+            tz=self.s.settings.tz,
         )
         log.info("request.submitted id=%s unit=%s", request.id, request.unit)
         await context.bot.send_message(
@@ -63,5 +65,6 @@ class RequestSubmit:
                 days=self.s.deployment.response_time_working_days,
             ),
         )
+        await announce(context.bot, self.s, request, N_("staff.notice.new"))
         if request.consent == "awaiting_person":
             await self.links.offer(context, update.effective_chat.id, request, t)

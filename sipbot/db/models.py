@@ -62,7 +62,12 @@ class SipRequest(SQLModel, table=True):
     """A submitted SIP request: routing and status plain, the person's words encrypted."""
 
     __tablename__ = "sip_request"
-    __table_args__ = (Index("ix_sip_request_unit_status", "unit", "status", "submitted_at"),)
+    # The staff queue's tabs: by unit and status in waiting order, by who has it, by deadline.
+    __table_args__ = (
+        Index("ix_sip_request_unit_status", "unit", "status", "submitted_at"),
+        Index("ix_sip_request_assigned", "assigned_to", "status", "submitted_at"),
+        Index("ix_sip_request_unit_due", "unit", "status", "due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     telegram_id: int | None = Field(sa_column=Column(BigInteger, index=True))
@@ -79,6 +84,9 @@ class SipRequest(SQLModel, table=True):
     answers: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))
     submitted_at: datetime = _ts(nullable=False)
     assigned_to: int | None = Field(default=None, sa_column=Column(BigInteger))  # staff member
+    claimed_at: datetime | None = _ts(nullable=True)  # first claim, for time-to-claim figures
+    due_at: datetime | None = _ts(nullable=True)  # the response-time target
+    escalated_at: datetime | None = _ts(nullable=True)  # last overdue reminder to the unit
     meeting_at: datetime | None = _ts(nullable=True)
     followup_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)  # closed, withdrawn, declined or deleted
@@ -97,6 +105,7 @@ class RequestEvent(SQLModel, table=True):
     value: str = Field(max_length=32)  # the new status or consent state
     actor: str = Field(max_length=16)  # person, requester, staff, system
     staff_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    detail: str | None = Field(default=None, max_length=200)  # e.g. how consent was given
 
 
 class ConsentLink(SQLModel, table=True):
@@ -112,3 +121,61 @@ class ConsentLink(SQLModel, table=True):
     )
     expires_at: datetime = _ts(nullable=False)
     used_at: datetime | None = _ts(nullable=True)
+
+
+class StaffMember(SQLModel, table=True):
+    """Someone who works a unit's requests; admins may also invite and remove colleagues."""
+
+    __tablename__ = "staff_member"
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    unit: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=16)  # staff or admin
+    name: str = Field(max_length=120)  # shown to colleagues: the Telegram first name
+    active: bool = True
+    created_at: datetime = _ts(nullable=False)
+
+
+class StaffInvite(SQLModel, table=True):
+    """A one-time enrolment link for a unit; only the token's hash is kept."""
+
+    __tablename__ = "staff_invite"
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    unit: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    expires_at: datetime = _ts(nullable=False)
+    used_at: datetime | None = _ts(nullable=True)
+    used_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger))  # None: the CLI
+
+
+class RequestNote(SQLModel, table=True):
+    """Words on a request besides the person's answers: staff notes and the message relay.
+
+    kind: note (staff only), to_person, from_person, transfer, decline.
+    """
+
+    __tablename__ = "request_note"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sip_request.id"), index=True, nullable=False)
+    )
+    at: datetime = _ts(nullable=False)
+    kind: str = Field(max_length=16)
+    staff_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    body: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))  # text or voice
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did or saw what, when. Only ever inserted; nothing in the bot changes a row."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_request", "request_id", "at"),
+        Index("ix_audit_entry_staff", "staff_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False)
+    staff_id: int | None = Field(default=None, sa_column=Column(BigInteger))  # None: CLI/system
+    action: str = Field(max_length=32)
+    request_id: int | None = Field(default=None, sa_column=Column(Integer))
+    detail: str | None = Field(default=None, max_length=200)  # ids and codes, never words

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
+from sipbot.keyboards import kb
 from sipbot.services import Services
+from sipbot.staff.card import notice
+from sipbot.staff.members import members
 
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "sv"
@@ -23,15 +28,74 @@ CONSENT_REFUSED = N_("staff.notice.consent_refused")
 async def tell_unit(
     bot: Bot, services: Services, unit_id: str, msgid: str, **values: object
 ) -> bool:
-    """Post a short notice to the unit's staff group; False if it could not be posted."""
-    unit = services.deployment.unit(unit_id)
-    if unit.staff_group_chat_id is None:
-        log.warning("staff.notice.no_group unit=%s", unit_id)
-        return False
+    """A short notice to the unit's staff (the reference only, never the person's words)."""
     t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    return await send_to_unit(bot, services, unit_id, t(msgid, **values), None) > 0
+
+
+async def announce(
+    bot: Bot, services: Services, request: SipRequest, msgid: str, **values: object
+) -> int:
+    """A short card about the request for its unit, with an Open button."""
+    t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    text = t(msgid, **values) + "\n\n" + notice(services, request, t)
+    markup = kb([(t("staff.button.open"), f"S:o:{request.id}")])
+    return await send_to_unit(bot, services, request.unit, text, markup)
+
+
+async def send_to_unit(
+    bot: Bot, services: Services, unit_id: str, text: str, markup: InlineKeyboardMarkup | None
+) -> int:
+    """To the unit's group when it has one, else to each of its staff privately.
+
+    Returns how many chats got it.
+    """
+    unit = services.deployment.unit(unit_id)
+    targets = (
+        [unit.staff_group_chat_id]
+        if unit.staff_group_chat_id is not None
+        else [m.telegram_id for m in members(services.engine, unit_id)]
+    )
+    if not targets:
+        log.warning("staff.notice.nobody unit=%s", unit_id)
+    sent = 0
+    for chat_id in targets:
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+            sent += 1
+        except TelegramError as exc:
+            log.warning("staff.notice.failed unit=%s kind=%s", unit_id, type(exc).__name__)
+    return sent
+
+
+async def tell_person(
+    bot: Bot,
+    services: Services,
+    request: SipRequest,
+    msgid: str,
+    *,
+    when: datetime | None = None,
+    reply: bool = False,
+    **values: object,
+) -> bool:
+    """Tell the person (or whoever asked for them) about their request, in their words.
+
+    False if they cannot be reached: they deleted their data, or blocked the bot.
+    """
+    if request.telegram_id is None:
+        return False
+    t = services.texts_for_user(request.telegram_id)
+    text = t(
+        msgid,
+        reference=request.reference,
+        date=t.datetime(when) if when else "",
+        unit=values.pop("unit", services.deployment.unit(request.unit).name),
+        **values,
+    )
+    markup = kb([(t("person.reply"), f"Y:{request.id}")]) if reply else None
     try:
-        await bot.send_message(unit.staff_group_chat_id, t(msgid, **values))
+        await bot.send_message(request.telegram_id, text, reply_markup=markup)
     except TelegramError as exc:
-        log.warning("staff.notice.failed unit=%s kind=%s", unit_id, type(exc).__name__)
+        log.warning("person.unreachable id=%s kind=%s", request.id, type(exc).__name__)
         return False
     return True

@@ -1,0 +1,35 @@
+"""The audit log: every staff view and action, written in the same transaction as the action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import AuditEntry
+
+
+def audit(
+    s: Session,
+    at: datetime,
+    staff_id: int | None,
+    action: str,
+    request_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Record one entry. `detail` holds ids and codes only, never a person's words."""
+    s.add(AuditEntry(at=at, staff_id=staff_id, action=action, request_id=request_id, detail=detail))
+
+
+def entries(
+    engine: Engine, *, request_id: int | None = None, staff_id: int | None = None
+) -> list[AuditEntry]:
+    with session_scope(engine) as s:
+        query = select(AuditEntry)
+        if request_id is not None:
+            query = query.where(AuditEntry.request_id == request_id)
+        if staff_id is not None:
+            query = query.where(AuditEntry.staff_id == staff_id)
+        return list(s.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))))

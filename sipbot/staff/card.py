@@ -1,0 +1,169 @@
+"""What staff read: the short group notice, queue lines and the full request card.
+
+Staff texts are always the plain register, in the staff member's language (Swedish unless
+they chose English); the person's own words are shown as written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sipbot.db.models import RequestEvent, RequestNote, SipRequest
+from sipbot.flows.handlers import FlowRunner
+from sipbot.i18n import N_, Texts
+from sipbot.services import Services
+from sipbot.staff.work import Card
+
+ROLE = {
+    "self": N_("staff.role.self"),
+    "relative": N_("staff.role.relative"),
+    "representative": N_("staff.role.representative"),
+    "guardian": N_("staff.role.guardian"),
+}
+STATUS = {
+    "new": N_("staff.status.new"),
+    "contacted": N_("staff.status.contacted"),
+    "meeting_booked": N_("staff.status.meeting_booked"),
+    "plan_made": N_("staff.status.plan_made"),
+    "followup_booked": N_("staff.status.followup_booked"),
+    "closed": N_("staff.status.closed"),
+    "withdrawn": N_("staff.status.withdrawn"),
+    "declined": N_("staff.status.declined"),
+    "deleted": N_("staff.status.deleted"),
+}
+CONSENT = {
+    "given": N_("staff.consent_state.given"),
+    "awaiting_person": N_("staff.consent_state.awaiting_person"),
+    "to_confirm": N_("staff.consent_state.to_confirm"),
+    "confirmed": N_("staff.consent_state.confirmed"),
+    "person_agreed": N_("staff.consent_state.person_agreed"),
+    "person_refused": N_("staff.consent_state.person_refused"),
+    "withdrawn": N_("staff.consent_state.withdrawn"),
+}
+NOTE = {
+    "note": N_("staff.note.note"),
+    "to_person": N_("staff.note.to_person"),
+    "from_person": N_("staff.note.from_person"),
+    "transfer": N_("staff.note.transfer"),
+    "decline": N_("staff.note.decline"),
+}
+
+
+def age_group(request: SipRequest, t: Texts) -> str:
+    # The request does not ask for an age; a guardian asks for a child.
+    if request.role == "guardian":
+        return t("staff.age.child")
+    return t("staff.age.adult")
+
+
+def waited(request: SipRequest, now: datetime, t: Texts) -> str:
+    hours = int((now - request.submitted_at).total_seconds() // 3600)
+    if hours < 48:
+        return t("staff.age_hours", hours=hours)
+    return t("staff.age_days", days=hours // 24)
+
+
+def notice(services: Services, request: SipRequest, t: Texts) -> str:
+    """The short card for the unit's group: no names, no answers."""
+    return t(
+        "staff.notice.facts",
+        reference=request.reference,
+        municipality=services.deployment.municipality(request.municipality).name,
+        age=age_group(request, t),
+        role=t(ROLE[request.role]),
+        sent=t.datetime(request.submitted_at),
+    )
+
+
+def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, str]) -> str:
+    who = names.get(request.assigned_to or 0, t("staff.nobody"))
+    if request.assigned_to is None:
+        who = t("staff.nobody")
+    overdue = request.status == "new" and request.due_at is not None and request.due_at < now
+    line = t(
+        "staff.queue.line",
+        reference=request.reference,
+        waited=waited(request, now, t),
+        status=t(STATUS[request.status]),
+        who=who,
+    )
+    return f"⚠️ {line}" if overdue and request.assigned_to is None else line
+
+
+def card_text(
+    services: Services,
+    runner: FlowRunner,
+    card: Card,
+    t: Texts,
+    now: datetime,
+    names: dict[int, str],
+) -> list[str]:
+    """The request card as message blocks: facts, the person's answers, history, notes."""
+    r = card.request
+    unit = services.deployment.unit(r.unit).name
+    head = [
+        t("staff.card.head", reference=r.reference, unit=unit),
+        t(
+            "staff.card.facts",
+            status=t(STATUS[r.status]),
+            consent=t(CONSENT[r.consent]),
+            who=names.get(r.assigned_to or 0, t("staff.nobody"))
+            if r.assigned_to
+            else t("staff.nobody"),
+            sent=t.datetime(r.submitted_at),
+            waited=waited(r, now, t),
+            due=t.datetime(r.due_at) if r.due_at else "–",
+            municipality=services.deployment.municipality(r.municipality).name,
+            role=t(ROLE[r.role]),
+        ),
+    ]
+    if r.meeting_at:
+        head.append(t("staff.card.meeting", when=t.datetime(r.meeting_at)))
+    if r.followup_at:
+        head.append(t("staff.card.followup", when=t.datetime(r.followup_at)))
+    blocks = ["\n".join(head)]
+    flow = services.flows.get(r.flow_id)
+    if r.answers is None:
+        blocks.append(t("staff.card.deleted"))
+    elif flow is not None:
+        blocks += runner.answer_blocks(flow, r.answers, t)
+    blocks.append(history(card.events, t, names))
+    if card.notes:
+        blocks.append(notes(card.notes, t, names))
+    return blocks
+
+
+def history(events: list[RequestEvent], t: Texts, names: dict[int, str]) -> str:
+    lines = [t("staff.card.history")]
+    for e in events:
+        when = t.datetime(e.at)
+        who = names.get(e.staff_id or 0, "")
+        if e.kind == "status":
+            what = t(STATUS.get(e.value, e.value))
+        elif e.kind == "consent":
+            what = t("staff.event.consent", consent=t(CONSENT.get(e.value, e.value)))
+        elif e.kind == "assign":
+            what = (
+                t("staff.event.assigned", who=names.get(int(e.value), e.value))
+                if e.value
+                else (t("staff.event.released"))
+            )
+        else:
+            what = t("staff.event.transfer", unit=e.value)
+        lines.append(f"• {when}: {what}" + (f" ({who})" if who else ""))
+    return "\n".join(lines)
+
+
+def notes(items: list[RequestNote], t: Texts, names: dict[int, str]) -> str:
+    lines = [t("staff.card.notes")]
+    for n in items:
+        body = n.body or {}
+        text = body.get("text")
+        if text is None and "voice" in body:
+            text = t("review.voice", seconds=body.get("duration", 0))
+        if n.kind == "decline" and body.get("suggestion"):
+            text = f"{text} / {body['suggestion']}"
+        who = names.get(n.staff_id or 0, "")
+        label = t(NOTE[n.kind])
+        lines.append(f"• {t.datetime(n.at)} {label}{f' ({who})' if who else ''}: {text}")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Requests not claimed within the response-time target: reminded to the unit once a day."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlmodel import col, select
+from telegram import Bot
+from telegram.ext import ContextTypes
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest
+from sipbot.keyboards import kb
+from sipbot.services import Services
+from sipbot.staff.notify import STAFF_LANGUAGE, send_to_unit
+from sipbot.workdays import is_working_day
+
+log = logging.getLogger(__name__)
+ESCALATE_EVERY = timedelta(hours=1)
+FROM = time(8, 0)  # local: a working morning, not the middle of the night
+SHOWN = 20  # references listed in one reminder; the queue's Overdue tab has them all
+
+
+class Escalator:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.run(context.bot)
+
+    async def run(self, bot: Bot) -> int:
+        """Remind each unit of its overdue, unclaimed requests; returns how many reminded.
+
+        Working days from 08:00 local, at most once a day per request until it is claimed.
+        """
+        now = self.s.clock()
+        tz = self.s.settings.tz
+        local = now.astimezone(tz)
+        if local.time() < FROM or not is_working_day(local.date()):
+            return 0
+        today = datetime.combine(local.date(), time(0), tzinfo=tz)
+        by_unit: dict[str, list[SipRequest]] = defaultdict(list)
+        with session_scope(self.s.engine) as s:
+            rows = s.exec(
+                select(SipRequest)
+                .where(
+                    SipRequest.status == "new",
+                    col(SipRequest.assigned_to).is_(None),
+                    col(SipRequest.due_at) < now,
+                )
+                .where(
+                    col(SipRequest.escalated_at).is_(None) | (col(SipRequest.escalated_at) < today)
+                )
+                .order_by(col(SipRequest.due_at))
+            )
+            for request in rows:
+                request.escalated_at = now
+                s.add(request)
+                by_unit[request.unit].append(request)
+        t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        for unit, requests in by_unit.items():
+            refs = ", ".join(r.reference for r in requests[:SHOWN])
+            text = t("staff.overdue", count=len(requests), references=refs)
+            markup = kb([(t("staff.button.overdue"), "S:q:overdue:0")])
+            await send_to_unit(bot, self.s, unit, text, markup)
+            log.info("staff.overdue unit=%s count=%s", unit, len(requests))
+        return sum(len(r) for r in by_unit.values())

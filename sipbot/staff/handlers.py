@@ -1,0 +1,599 @@
+"""The staff side in Telegram: enrolment, the queue, the request card and its actions.
+
+Every callback is checked again on the server: is the presser active staff, of the request's
+unit, and may they do this now (sipbot.staff.work)? A button copied from another chat or
+forged data gets the same short "not available" and reveals nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest, StaffMember
+from sipbot.documents.request_doc import request_json, request_pdf
+from sipbot.flows.handlers import FlowRunner, split_messages
+from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
+from sipbot.meetings.times import TimeProblem, parse_meeting_time
+from sipbot.services import Services
+from sipbot.staff import card as cards
+from sipbot.staff import members, queue, work
+from sipbot.staff.audit import audit
+from sipbot.staff.notify import announce, tell_person
+from sipbot.status import OPEN, STAFF_MOVES, refusal
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+INPUT_KEY = "staff_input"  # in the staff member's user_data: what their next text is for
+
+# The command menu a staff member sees in their private chat with the bot.
+STAFF_COMMANDS = {
+    "queue": N_("command.queue"),
+    "staff": N_("command.staff"),
+    "stats": N_("command.stats"),
+}
+TAB_LABELS = {
+    "new": N_("staff.tab.new"),
+    "mine": N_("staff.tab.mine"),
+    "overdue": N_("staff.tab.overdue"),
+    "open": N_("staff.tab.open"),
+    "closed": N_("staff.tab.closed"),
+}
+ASK = {
+    "note": N_("staff.ask.note"),
+    "message": N_("staff.ask.message"),
+    "transfer": N_("staff.ask.transfer_reason"),
+    "decline": N_("staff.ask.decline_reason"),
+    "suggestion": N_("staff.ask.decline_suggestion"),
+    "time": N_("staff.ask.time"),
+}
+DONE = {
+    "claim": N_("staff.done.claim"),
+    "release": N_("staff.done.release"),
+    "assign": N_("staff.done.assign"),
+    "transfer": N_("staff.done.transfer"),
+    "consent": N_("staff.done.consent"),
+    "note": N_("staff.done.note"),
+    "message": N_("staff.done.message"),
+    "status": N_("staff.done.status"),
+    "decline": N_("staff.done.decline"),
+}
+REFUSED = {
+    "not_found": N_("staff.not_available"),
+    "ended": N_("staff.refused.ended"),
+    "claim_first": N_("staff.refused.claim_first"),
+    "taken": N_("staff.refused.taken"),
+    "yours_already": N_("staff.refused.yours_already"),
+    "no_colleague": N_("staff.refused.no_colleague"),
+    "no_unit": N_("staff.refused.no_unit"),
+    "not_allowed": N_("staff.refused.not_allowed"),
+    "consent_first": N_("staff.refused.consent_first"),
+    "needs_time": N_("staff.refused.needs_time"),
+    "unreachable": N_("staff.refused.unreachable"),
+}
+TIME_PROBLEM = {
+    "unreadable": N_("staff.time.unreadable"),
+    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
+    "past": N_("staff.time.past"),
+    "too_far": N_("staff.time.too_far"),
+    "outside_hours": N_("staff.time.outside_hours"),
+}
+CONSENT_HOW = {
+    "bot": N_("staff.consent.bot"),
+    "spoken": N_("staff.consent.spoken"),
+    "written": N_("staff.consent.written"),
+}
+# What the person is told when staff move their request; None: nothing to tell.
+PERSON_STATUS = {
+    "contacted": N_("person.status.contacted"),
+    "meeting_booked": N_("person.status.meeting_booked"),
+    "plan_made": N_("person.status.plan_made"),
+    "followup_booked": N_("person.status.followup_booked"),
+    "closed": N_("person.status.closed"),
+}
+TEXT_LIMIT = 2000
+
+
+class StaffBot:
+    def __init__(self, services: Services, runner: FlowRunner) -> None:
+        self.s = services
+        self.runner = runner
+
+    # -- who and in which words ------------------------------------------------------------
+
+    def _staff(self, update: Update) -> StaffMember | None:
+        user = update.effective_user
+        return members.member(self.s.engine, user.id) if user else None
+
+    def _t(self, update: Update) -> Texts:
+        """Staff read the plain register, in the language they chose (Swedish by default)."""
+        return self.s.catalogs.texts(self.s.texts_for(update).lang, easy=False)
+
+    async def _send(self, context: Context, chat_id: int, text: str, **kw: Any) -> None:
+        for part in split_messages([text])[:-1]:
+            await context.bot.send_message(chat_id, part)
+        await context.bot.send_message(chat_id, split_messages([text])[-1], **kw)
+
+    # -- enrolment -------------------------------------------------------------------------
+
+    async def enrol(self, update: Update, context: Context, token: str) -> None:
+        user = update.effective_user
+        assert user is not None and update.effective_chat is not None
+        t = self._t(update)
+        result = members.accept_invite(
+            self.s.engine, self.s.clock, token, user.id, (user.first_name or "")[:120]
+        )
+        if isinstance(result, str):
+            log.info("staff.enrol_refused problem=%s", result)
+            await context.bot.send_message(update.effective_chat.id, t("staff.invite.invalid"))
+            return
+        log.info("staff.enrolled unit=%s role=%s", result.unit, result.role)
+        commands = ["queue", "staff", "stats"] if result.role == "admin" else ["queue"]
+        await context.bot.set_my_commands(
+            [BotCommand(c, t(STAFF_COMMANDS[c])) for c in commands],
+            scope=BotCommandScopeChat(user.id),
+        )
+        unit = self.s.deployment.unit(result.unit).name
+        await context.bot.send_message(
+            update.effective_chat.id,
+            t("staff.enrolled", unit=unit),
+            reply_markup=kb([(t("staff.button.queue"), "S:q:new:0")]),
+        )
+
+    # -- the queue -------------------------------------------------------------------------
+
+    async def queue_command(self, update: Update, context: Context) -> None:
+        staff = self._staff(update)
+        if staff is None:
+            await self._not_available(update, context)
+            return
+        await self._queue(update, context, staff, "new", 0, edit=False)
+
+    async def _queue(
+        self,
+        update: Update,
+        context: Context,
+        staff: StaffMember,
+        tab: str,
+        number: int,
+        *,
+        edit: bool,
+    ) -> None:
+        t = self._t(update)
+        now = self.s.clock()
+        rows, total = queue.page(self.s.engine, staff, tab, now, number)
+        counts = queue.counts(self.s.engine, staff, now)
+        names = members.names(self.s.engine, staff.unit)
+        lines = [t("staff.queue.title", tab=t(TAB_LABELS[tab], n=total))]
+        lines += [cards.queue_line(r, now, t, names) for r in rows] or [t("staff.queue.empty")]
+        buttons: list[list[tuple[str, str]]] = [[(f"{r.reference}", f"S:o:{r.id}")] for r in rows]
+        pager = []
+        if number > 0:
+            pager.append((t("staff.button.prev"), f"S:q:{tab}:{number - 1}"))
+        if (number + 1) * queue.PAGE_SIZE < total:
+            pager.append((t("staff.button.next"), f"S:q:{tab}:{number + 1}"))
+        if pager:
+            buttons.append(pager)
+        tabs = [(t(TAB_LABELS[x], n=counts[x]), f"S:q:{x}:0") for x in queue.TABS]
+        buttons += [tabs[:3], tabs[3:]]
+        text = "\n".join(lines)
+        query = update.callback_query
+        if edit and query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(text, reply_markup=kb(*buttons))
+                return
+            except TelegramError:
+                pass  # an old message: send a new one instead
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=kb(*buttons))  # type: ignore[union-attr]
+
+    # -- callbacks -------------------------------------------------------------------------
+
+    async def on_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        staff = self._staff(update)
+        t = self._t(update)
+        parts = (query.data or "").split(":")
+        op = parts[1] if len(parts) > 1 else ""
+        rid = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+        arg = parts[3] if len(parts) > 3 else None
+        if staff is None:
+            await query.answer(t("staff.not_available"))
+            return
+        private = update.effective_chat is not None and update.effective_chat.type == "private"
+        try:
+            if op == "q" and len(parts) == 4 and parts[2] in queue.TABS and parts[3].isdigit():
+                await query.answer()
+                await self._queue(update, context, staff, parts[2], int(parts[3]), edit=True)
+            elif op == "o" and rid is not None:
+                await self._open(update, context, staff, rid, private)
+            elif not private or rid is None:
+                await query.answer(t("staff.not_available"))
+            else:
+                await self._action(update, context, staff, op, rid, arg, t)
+        except work.Refused as refused:
+            log.info("staff.refused op=%s code=%s", op, refused.code)
+            await query.answer(
+                t(REFUSED.get(refused.code, REFUSED["not_allowed"])), show_alert=True
+            )
+
+    async def _open(
+        self, update: Update, context: Context, staff: StaffMember, rid: int, private: bool
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        card = work.view(self.s.engine, self.s.clock, staff, rid)  # refuses other units
+        t = self._t(update)
+        try:
+            await self._show_card(context, staff.telegram_id, staff, card, t)
+        except TelegramError:  # they never opened a private chat with the bot
+            await query.answer(t("staff.open_private_first"), show_alert=True)
+            return
+        await query.answer(None if private else t("staff.opened_privately"))
+
+    async def _show_card(
+        self, context: Context, chat_id: int, staff: StaffMember, card: work.Card, t: Texts
+    ) -> None:
+        names = members.names(self.s.engine, staff.unit)
+        blocks = cards.card_text(self.s, self.runner, card, t, self.s.clock(), names)
+        parts = split_messages(blocks)
+        for part in parts[:-1]:
+            await context.bot.send_message(chat_id, part)
+        await context.bot.send_message(
+            chat_id, parts[-1], reply_markup=self._card_keyboard(card, staff, t)
+        )
+
+    def _card_keyboard(self, card: work.Card, staff: StaffMember, t: Texts) -> Any:
+        r = card.request
+        rows: list[list[tuple[str, str]]] = []
+        if r.status in OPEN:
+            if r.assigned_to is None:
+                rows.append([(t("staff.button.claim"), f"S:c:{r.id}")])
+            else:
+                rows.append([(t("staff.button.release"), f"S:r:{r.id}")])
+            rows.append(
+                [
+                    (t("staff.button.assign"), f"S:A:{r.id}"),
+                    (t("staff.button.transfer"), f"S:T:{r.id}"),
+                ]
+            )
+            if r.consent not in ("given", "confirmed", "person_agreed"):
+                rows.append([(t("staff.button.consent"), f"S:k:{r.id}")])
+            rows.append(
+                [
+                    (t("staff.button.message"), f"S:m:{r.id}"),
+                    (t("staff.button.note"), f"S:n:{r.id}"),
+                ]
+            )
+            rows.append(
+                [
+                    (t("staff.button.status"), f"S:s:{r.id}"),
+                    (t("staff.button.decline"), f"S:d:{r.id}"),
+                ]
+            )
+        else:
+            rows.append([(t("staff.button.note"), f"S:n:{r.id}")])
+        voices = self._voices(card)
+        for i, (label, _) in enumerate(voices):
+            rows.append([(t("staff.button.voice", what=t(label)), f"S:v:{r.id}:{i}")])
+        if r.answers is not None:
+            rows.append(
+                [(t("staff.button.pdf"), f"S:p:{r.id}"), (t("staff.button.json"), f"S:j:{r.id}")]
+            )
+        rows.append([(t("staff.button.queue"), "S:q:mine:0")])
+        return kb(*rows)
+
+    def _voices(self, card: work.Card) -> list[tuple[str, str]]:
+        """(what it answers, file id) of every voice message on the request, in order."""
+        out: list[tuple[str, str]] = []
+        flow = self.s.flows.get(card.request.flow_id)
+        for key, value in (card.request.answers or {}).items():
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if isinstance(v, dict) and "voice" in v:
+                    known = flow is not None and any(step.id == key for step in flow.steps)
+                    title = flow.step(key).title if known else None  # type: ignore[union-attr]
+                    out.append((title or N_("staff.note.from_person"), v["voice"]))
+        for note in card.notes:
+            if note.body and "voice" in note.body:
+                out.append((N_("staff.note.from_person"), note.body["voice"]))
+        return out
+
+    async def _action(
+        self,
+        update: Update,
+        context: Context,
+        staff: StaffMember,
+        op: str,
+        rid: int,
+        arg: str | None,
+        t: Texts,
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        engine, clock = self.s.engine, self.s.clock
+        chat_id = staff.telegram_id
+        if op == "c":
+            request = work.claim(engine, clock, staff, rid)
+            await query.answer()
+            await self._done(context, staff, request, "claim", t)
+            await tell_person(context.bot, self.s, request, N_("person.status.claimed"))
+        elif op == "r":
+            request = work.release(engine, clock, staff, rid)
+            await query.answer()
+            await self._done(context, staff, request, "release", t)
+        elif op == "A" and arg is None:
+            work.view(engine, clock, staff, rid)  # checks the unit before listing colleagues
+            await query.answer()
+            colleagues = [m for m in members.members(engine, staff.unit)]
+            rows = [
+                [(m.name or str(m.telegram_id), f"S:A:{rid}:{m.telegram_id}")] for m in colleagues
+            ]
+            await context.bot.send_message(chat_id, t("staff.ask.assign"), reply_markup=kb(*rows))
+        elif op == "A" and arg is not None and arg.isdigit():
+            request = work.assign(engine, clock, staff, rid, int(arg))
+            await query.answer()
+            await self._done(context, staff, request, "assign", t)
+            if int(arg) != staff.telegram_id:
+                await self._tell_staff(context, int(arg), "staff.assigned_to_you", request, t)
+        elif op == "T" and arg is None:
+            work.check_acting(engine, staff, rid)
+            await query.answer()
+            rows = [
+                [(u.name, f"S:T:{rid}:{u.id}")]
+                for u in self.s.deployment.units
+                if u.id != staff.unit
+            ]
+            await context.bot.send_message(chat_id, t("staff.ask.transfer"), reply_markup=kb(*rows))
+        elif op == "T" and arg is not None:
+            work.check_acting(engine, staff, rid)
+            if arg not in {u.id for u in self.s.deployment.units} or arg == staff.unit:
+                raise work.Refused("no_unit")
+            await query.answer()
+            await self._ask_input(context, staff, "transfer", rid, t, unit=arg)
+        elif op == "k" and arg is None:
+            work.check_acting(engine, staff, rid)
+            await query.answer()
+            rows = [[(t(label), f"S:k:{rid}:{how}")] for how, label in CONSENT_HOW.items()]
+            await context.bot.send_message(chat_id, t("staff.ask.consent"), reply_markup=kb(*rows))
+        elif op == "k" and arg is not None:
+            today = clock().astimezone(self.s.settings.tz).date()
+            request = work.confirm_consent(engine, clock, staff, rid, arg, today)
+            await query.answer()
+            await self._done(context, staff, request, "consent", t)
+        elif op in ("m", "n", "d"):
+            if op == "n":
+                work.view(engine, clock, staff, rid)  # a note: any staff of the unit
+            else:
+                work.check_acting(engine, staff, rid)
+            await query.answer()
+            action = {"m": "message", "n": "note", "d": "decline"}[op]
+            await self._ask_input(context, staff, action, rid, t)
+        elif op == "s" and arg is None:
+            work.check_acting(engine, staff, rid)
+            card = work.view(engine, clock, staff, rid)
+            await query.answer()
+            moves = [m for m in STAFF_MOVES.get(card.request.status, ()) if m != "declined"]
+            rows = [[(t(cards.STATUS[m]), f"S:s:{rid}:{m}")] for m in moves]
+            await context.bot.send_message(chat_id, t("staff.ask.status"), reply_markup=kb(*rows))
+        elif op == "s" and arg is not None:
+            if arg in ("meeting_booked", "followup_booked"):
+                request = work.check_acting(engine, staff, rid)
+                if (code := refusal(request.status, request.consent, arg)) is not None:
+                    raise work.Refused(code)
+                await query.answer()
+                await self._ask_input(context, staff, "time", rid, t, to=arg)
+                return
+            request = work.move(engine, clock, staff, rid, arg)
+            await query.answer()
+            await self._moved(context, staff, request, t)
+        elif op == "v" and arg is not None and arg.isdigit():
+            card = work.view(engine, clock, staff, rid)
+            voices = self._voices(card)
+            if int(arg) >= len(voices):
+                raise work.Refused("not_found")
+            await query.answer()
+            await context.bot.send_voice(chat_id, voices[int(arg)][1])
+        elif op in ("p", "j"):
+            await self._export(update, context, staff, rid, op, t)
+        else:
+            raise work.Refused("not_found")
+
+    async def _export(
+        self, update: Update, context: Context, staff: StaffMember, rid: int, op: str, t: Texts
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        card = work.view(self.s.engine, self.s.clock, staff, rid)
+        if card.request.answers is None:
+            raise work.Refused("not_found")
+        with session_scope(self.s.engine) as s:
+            audit(
+                s,
+                self.s.clock(),
+                staff.telegram_id,
+                f"export.{'pdf' if op == 'p' else 'json'}",
+                rid,
+            )
+        await query.answer()
+        ref = card.request.reference
+        if op == "p":
+            data = await asyncio.to_thread(request_pdf, self.s, card.request, t.lang)
+            name = f"{ref}.pdf"
+        else:
+            payload = request_json(self.s, card.request)
+            data = json.dumps(payload, ensure_ascii=False, indent=2).encode()
+            name = f"{ref}.json"
+        await context.bot.send_document(staff.telegram_id, InputFile(data, filename=name))
+
+    # -- typed input for an action ---------------------------------------------------------
+
+    async def _ask_input(
+        self, context: Context, staff: StaffMember, action: str, rid: int, t: Texts, **extra: str
+    ) -> None:
+        user_data = context.application.user_data[staff.telegram_id]
+        user_data[INPUT_KEY] = {"action": action, "request": rid, **extra}
+        await context.bot.send_message(
+            staff.telegram_id,
+            t(ASK[action], limit=TEXT_LIMIT),
+            reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
+        )
+
+    async def cancel_input(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+        t = self._t(update)
+        await query.answer(t("staff.input_cancelled"))
+
+    async def take_input(self, update: Update, context: Context) -> bool:
+        """A staff member's message while an action waits for text; True if it was taken."""
+        pending = (context.user_data or {}).get(INPUT_KEY)
+        msg = update.effective_message
+        if pending is None or msg is None:
+            return False
+        staff = self._staff(update)
+        if staff is None:
+            context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+            return False
+        t = self._t(update)
+        text = (msg.text or "").strip()
+        if not text or text.startswith("/") or len(text) > TEXT_LIMIT:
+            await msg.reply_text(t("staff.input_text_only", limit=TEXT_LIMIT))
+            return True
+        context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+        try:
+            await self._apply_input(update, context, staff, pending, text, t)
+        except work.Refused as refused:
+            await msg.reply_text(t(REFUSED.get(refused.code, REFUSED["not_allowed"])))
+        return True
+
+    async def _apply_input(
+        self,
+        update: Update,
+        context: Context,
+        staff: StaffMember,
+        pending: dict[str, Any],
+        text: str,
+        t: Texts,
+    ) -> None:
+        engine, clock = self.s.engine, self.s.clock
+        rid, action = int(pending["request"]), pending["action"]
+        if action == "note":
+            work.add_note(engine, clock, staff, rid, text)
+            request = work.view(engine, clock, staff, rid).request
+            await self._done(context, staff, request, "note", t)
+        elif action == "message":
+            request = work.message_person(engine, clock, staff, rid, text)
+            delivered = await tell_person(
+                context.bot, self.s, request, N_("person.staff_message"), text=text, reply=True
+            )
+            await self._done(context, staff, request, "message" if delivered else "unreachable", t)
+        elif action == "transfer":
+            unit_ids = [u.id for u in self.s.deployment.units]
+            request = work.transfer(engine, clock, staff, rid, pending["unit"], unit_ids, text)
+            await self._done(context, staff, request, "transfer", t)
+            await self._tell_unit_transfer(context, request, staff)
+            await tell_person(
+                context.bot,
+                self.s,
+                request,
+                N_("person.status.transferred"),
+                unit=self.s.deployment.unit(request.unit).name,
+            )
+        elif action == "decline":
+            context.user_data[INPUT_KEY] = {  # type: ignore[index]
+                "action": "suggestion",
+                "request": rid,
+                "reason": text,
+            }
+            prompt = ASK["suggestion"]
+            await context.bot.send_message(
+                staff.telegram_id,
+                t(prompt, limit=TEXT_LIMIT),
+                reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
+            )
+        elif action == "suggestion":
+            request = work.decline(engine, clock, staff, rid, pending["reason"], text)
+            await self._done(context, staff, request, "decline", t)
+            await tell_person(
+                context.bot,
+                self.s,
+                request,
+                N_("person.status.declined"),
+                reason=pending["reason"],
+                suggestion=text,
+            )
+        elif action == "time":
+            try:
+                at = parse_meeting_time(text, clock(), self.s.settings.tz)
+            except TimeProblem as problem:
+                context.user_data[INPUT_KEY] = pending  # type: ignore[index]
+                await context.bot.send_message(
+                    staff.telegram_id, t(TIME_PROBLEM.get(str(problem.code), ASK["time"]))
+                )
+                return
+            request = work.move(engine, clock, staff, rid, pending["to"], at)
+            await self._moved(context, staff, request, t)
+
+    # -- after an action -------------------------------------------------------------------
+
+    async def _done(
+        self, context: Context, staff: StaffMember, request: SipRequest, what: str, t: Texts
+    ) -> None:
+        key = DONE.get(what, N_("staff.refused.unreachable"))
+        await context.bot.send_message(
+            staff.telegram_id,
+            t(key, reference=request.reference),
+            reply_markup=kb(
+                [(t("staff.button.card"), f"S:o:{request.id}")],
+                [(t("staff.button.queue"), "S:q:mine:0")],
+            ),
+        )
+
+    async def _moved(
+        self, context: Context, staff: StaffMember, request: SipRequest, t: Texts
+    ) -> None:
+        await self._done(context, staff, request, "status", t)
+        msgid = PERSON_STATUS.get(request.status)
+        if msgid is None:
+            return
+        when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
+        await tell_person(context.bot, self.s, request, msgid, when=when)
+
+    async def _tell_staff(
+        self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts
+    ) -> None:
+        try:
+            await context.bot.send_message(
+                staff_id,
+                t(msgid, reference=request.reference),
+                reply_markup=kb([(t("staff.button.card"), f"S:o:{request.id}")]),
+            )
+        except TelegramError as exc:
+            log.warning("staff.tell_failed kind=%s", type(exc).__name__)
+
+    async def _tell_unit_transfer(
+        self, context: Context, request: SipRequest, staff: StaffMember
+    ) -> None:
+        await announce(
+            context.bot,
+            self.s,
+            request,
+            N_("staff.notice.transferred"),
+            from_unit=self.s.deployment.unit(staff.unit).name,
+        )
+
+    async def _not_available(self, update: Update, context: Context) -> None:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            self._t(update)("staff.not_available"),  # type: ignore[union-attr]
+        )

@@ -1,0 +1,160 @@
+"""A unit's admin manages colleagues in the bot: invite links and removal."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from sipbot.db.engine import session_scope
+from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
+from sipbot.services import Services
+from sipbot.staff import members
+from sipbot.staff.audit import audit
+from sipbot.stats import unit_stats
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+ROLE_LABELS = {"staff": N_("staff.team.role_staff"), "admin": N_("staff.team.role_admin")}
+
+
+class Team:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _t(self, update: Update) -> Texts:
+        return self.s.catalogs.texts(self.s.texts_for(update).lang, easy=False)
+
+    def _admin(self, update: Update) -> members.StaffMember | None:
+        user = update.effective_user
+        found = members.member(self.s.engine, user.id) if user else None
+        return found if found is not None and found.role == "admin" else None
+
+    async def command(self, update: Update, context: Context) -> None:
+        t = self._t(update)
+        admin = self._admin(update)
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        if admin is None:
+            await context.bot.send_message(chat_id, t("staff.not_available"))
+            return
+        await self._show(context, chat_id, admin, t)
+
+    async def _show(
+        self, context: Context, chat_id: int, admin: members.StaffMember, t: Texts
+    ) -> None:
+        colleagues = members.members(self.s.engine, admin.unit)
+        lines = [t("staff.team.title", unit=self.s.deployment.unit(admin.unit).name)]
+        lines += [
+            t("staff.team.line", name=m.name or m.telegram_id, role=t(ROLE_LABELS[m.role]))
+            for m in colleagues
+        ]
+        rows = [
+            [(t("staff.team.remove", name=m.name or m.telegram_id), f"G:remove:{m.telegram_id}")]
+            for m in colleagues
+            if m.telegram_id != admin.telegram_id
+        ]
+        rows.append([(t("staff.team.invite_staff"), "G:invite:staff")])
+        rows.append([(t("staff.team.invite_admin"), "G:invite:admin")])
+        await context.bot.send_message(chat_id, "\n".join(lines), reply_markup=kb(*rows))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        t = self._t(update)
+        admin = self._admin(update)
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        if admin is None:
+            await context.bot.send_message(chat_id, t("staff.not_available"))
+            return
+        with session_scope(self.s.engine) as s:
+            audit(s, self.s.clock(), admin.telegram_id, "stats", detail=f"unit={admin.unit}")
+        await context.bot.send_message(chat_id, stats_text(self.s, admin, t))
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        t = self._t(update)
+        admin = self._admin(update)
+        if (
+            admin is None
+            or update.effective_chat is None
+            or update.effective_chat.type != "private"
+        ):
+            await query.answer(t("staff.not_available"))
+            return
+        _, action, arg = ((query.data or "") + "::").split(":")[:3]
+        chat_id = update.effective_chat.id
+        if action == "invite" and arg in members.ROLES:
+            await query.answer()
+            token = members.create_invite(
+                self.s.engine, self.s.clock, admin.unit, arg, created_by=admin.telegram_id
+            )
+            link = f"https://t.me/{context.bot.username}?start={members.INVITE_PREFIX}{token}"
+            await context.bot.send_message(
+                chat_id, t("staff.team.invite_link", link=link, hours=72)
+            )
+        elif action == "remove" and arg.isdigit():
+            target = members.member(self.s.engine, int(arg))
+            if (
+                target is None
+                or target.unit != admin.unit
+                or target.telegram_id == admin.telegram_id
+            ):
+                await query.answer(t("staff.not_available"))
+                return
+            await query.answer()
+            await context.bot.send_message(
+                chat_id,
+                t("staff.team.remove_ask", name=target.name or target.telegram_id),
+                reply_markup=kb(
+                    [(t("staff.team.remove_yes"), f"G:remove_yes:{target.telegram_id}")],
+                    [(t("staff.button.cancel"), "G:list:")],
+                ),
+            )
+        elif action == "remove_yes" and arg.isdigit():
+            target = members.member(self.s.engine, int(arg))
+            if (
+                target is None
+                or target.unit != admin.unit
+                or target.telegram_id == admin.telegram_id
+            ):
+                await query.answer(t("staff.not_available"))
+                return
+            members.remove(self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id)
+            log.info("staff.removed unit=%s", admin.unit)
+            await query.answer(t("staff.team.removed"))
+            await self._show(context, chat_id, admin, t)
+        else:
+            await query.answer()
+            await self._show(context, chat_id, admin, t)
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def stats_text(services: Services, admin: members.StaffMember, t: Texts) -> str:
+    """The unit's figures for an admin: now, and month by month."""
+    figures = unit_stats(services.engine, admin.unit, services.clock(), services.settings.tz)
+    lines = [
+        t("staff.stats.title", unit=services.deployment.unit(admin.unit).name),
+        t(
+            "staff.stats.now",
+            open=figures.open_now,
+            unclaimed=figures.unclaimed_now,
+            overdue=figures.overdue_now,
+        ),
+    ]
+    for month in (*figures.months, figures.period):
+        lines.append(
+            t(
+                "staff.stats.month",
+                month=month.month or t("staff.stats.period"),
+                total=month.total,
+                claim_median=_figure(month.claim_median_hours),
+                claim_p90=_figure(month.claim_p90_hours),
+                meeting_median=_figure(month.meeting_median_days),
+                overdue=month.overdue,
+            )
+        )
+    return "\n\n".join(lines)

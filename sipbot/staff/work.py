@@ -1,0 +1,275 @@
+"""What staff do to a request, checked against their unit and the request's state.
+
+Every function takes the acting staff member, loads the request in one transaction, refuses
+with a code (`Refused`) when the action is not allowed, and otherwise changes the request,
+its history and the audit log together. A request of another unit is "not_found": staff learn
+nothing about requests that are not theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from sipbot.clock import Clock
+from sipbot.db.engine import session_scope
+from sipbot.db.models import RequestEvent, RequestNote, SipRequest, StaffMember
+from sipbot.requests import record
+from sipbot.staff.audit import audit
+from sipbot.status import OPEN, refusal
+
+CONSENT_HOW = ("bot", "spoken", "written")
+
+
+class Refused(Exception):
+    """The action is not allowed; `code` says why (a catalog id suffix)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Card:
+    """Everything staff see on a request card."""
+
+    request: SipRequest
+    events: list[RequestEvent]
+    notes: list[RequestNote]
+
+
+def _load(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
+    request = s.get(SipRequest, request_id)
+    if request is None or request.unit != staff.unit:
+        raise Refused("not_found")
+    return request
+
+
+def _acting(staff: StaffMember, request: SipRequest) -> None:
+    """Changes are made by the one who has the request (or an admin); claim it first."""
+    if request.status not in OPEN:
+        raise Refused("ended")
+    if request.assigned_to == staff.telegram_id or staff.role == "admin":
+        return
+    raise Refused("claim_first" if request.assigned_to is None else "taken")
+
+
+def check_acting(engine: Engine, staff: StaffMember, request_id: int) -> SipRequest:
+    """Refuse now what would be refused later, before asking staff to type anything."""
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        return request
+
+
+def view(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> Card:
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        events = s.exec(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request.id)
+            .order_by(col(RequestEvent.at), col(RequestEvent.id))
+        ).all()
+        notes = s.exec(
+            select(RequestNote)
+            .where(RequestNote.request_id == request.id)
+            .order_by(col(RequestNote.at), col(RequestNote.id))
+        ).all()
+        audit(s, clock(), staff.telegram_id, "view", request.id)
+        return Card(request, list(events), list(notes))
+
+
+def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        if request.status not in OPEN:
+            raise Refused("ended")
+        if request.assigned_to == staff.telegram_id:
+            raise Refused("yours_already")
+        if request.assigned_to is not None:
+            raise Refused("taken")
+        now = clock()
+        request.assigned_to = staff.telegram_id
+        request.claimed_at = request.claimed_at or now
+        record(s, request, now, "assign", str(staff.telegram_id), "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "claim", request.id)
+        return request
+
+
+def release(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        now = clock()
+        request.assigned_to = None
+        record(s, request, now, "assign", "", "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "release", request.id)
+        return request
+
+
+def assign(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: int
+) -> SipRequest:
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        if request.assigned_to is not None or request.status not in OPEN:
+            _acting(staff, request)
+        colleague = s.get(StaffMember, to)
+        if colleague is None or not colleague.active or colleague.unit != staff.unit:
+            raise Refused("no_colleague")
+        now = clock()
+        request.assigned_to = to
+        request.claimed_at = request.claimed_at or now
+        record(s, request, now, "assign", str(to), "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "assign", request.id, f"to={to}")
+        return request
+
+
+def transfer(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    to_unit: str,
+    units: list[str],
+    reason: str,
+) -> SipRequest:
+    """Move the request to another unit's queue, unassigned, with the reason kept on it."""
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        if to_unit not in units or to_unit == request.unit:
+            raise Refused("no_unit")
+        now = clock()
+        request.unit = to_unit
+        request.assigned_to = None
+        request.escalated_at = None
+        record(s, request, now, "transfer", to_unit, "staff", staff.telegram_id)
+        _note(s, request, now, "transfer", staff, {"text": reason, "from": staff.unit})
+        audit(s, now, staff.telegram_id, "transfer", request.id, f"to={to_unit}")
+        return request
+
+
+def confirm_consent(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, how: str, on: date
+) -> SipRequest:
+    if how not in CONSENT_HOW:
+        raise Refused("not_allowed")
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        if request.consent == "withdrawn":
+            raise Refused("ended")
+        now = clock()
+        detail = f"how={how} date={on.isoformat()}"
+        record(s, request, now, "consent", "confirmed", "staff", staff.telegram_id, detail)
+        audit(s, now, staff.telegram_id, "consent", request.id, detail)
+        return request
+
+
+def add_note(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, text: str
+) -> RequestNote:
+    """An internal note: any staff of the unit may write one, on any request of the unit."""
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        now = clock()
+        note = _note(s, request, now, "note", staff, {"text": text})
+        audit(s, now, staff.telegram_id, "note", request.id)
+        return note
+
+
+def message_person(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, text: str
+) -> SipRequest:
+    """Keep a staff message to the person; the caller sends it. Refused if they deleted it."""
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        if request.telegram_id is None:
+            raise Refused("unreachable")
+        now = clock()
+        _note(s, request, now, "to_person", staff, {"text": text})
+        audit(s, now, staff.telegram_id, "message", request.id)
+        return request
+
+
+def person_replied(
+    engine: Engine, clock: Clock, telegram_id: int, request_id: int, body: dict[str, Any]
+) -> SipRequest | None:
+    """Keep the person's reply on their own open request; returns it (with who has it)."""
+    with session_scope(engine) as s:
+        request = s.get(SipRequest, request_id)
+        if request is None or request.telegram_id != telegram_id or request.status not in OPEN:
+            return None
+        s.add(RequestNote(request_id=request.id, at=clock(), kind="from_person", body=body))
+        return request
+
+
+def decline(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    reason: str,
+    suggestion: str,
+) -> SipRequest:
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        if (code := refusal(request.status, request.consent, "declined")) is not None:
+            raise Refused(code)
+        now = clock()
+        _note(s, request, now, "decline", staff, {"text": reason, "suggestion": suggestion})
+        record(s, request, now, "status", "declined", "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "decline", request.id)
+        return request
+
+
+def move(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    to: str,
+    at: datetime | None = None,
+) -> SipRequest:
+    """Move along the process; a meeting or follow-up needs its time (`at`)."""
+    with session_scope(engine) as s:
+        request = _load(s, staff, request_id)
+        _acting(staff, request)
+        if to == "declined":
+            raise Refused("not_allowed")  # declining needs a reason: see decline()
+        if (code := refusal(request.status, request.consent, to)) is not None:
+            raise Refused(code)
+        if to in ("meeting_booked", "followup_booked") and at is None:
+            raise Refused("needs_time")
+        now = clock()
+        if to == "meeting_booked":
+            request.meeting_at = at
+        elif to == "followup_booked":
+            request.followup_at = at
+        elif to == "contacted":
+            request.meeting_at = None
+        record(s, request, now, "status", to, "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "status", request.id, f"to={to}")
+        return request
+
+
+def _note(
+    s: Session,
+    request: SipRequest,
+    now: datetime,
+    kind: str,
+    staff: StaffMember,
+    body: dict[str, Any],
+) -> RequestNote:
+    note = RequestNote(
+        request_id=request.id, at=now, kind=kind, staff_id=staff.telegram_id, body=body
+    )
+    s.add(note)
+    return note

@@ -1,0 +1,29 @@
+"""The SIP process as statuses, and which moves staff may make. No Telegram, no database."""
+
+from __future__ import annotations
+
+OPEN = ("new", "contacted", "meeting_booked", "plan_made", "followup_booked")
+ENDED = ("closed", "withdrawn", "declined", "deleted")
+
+# Staff moves along the process (seed 001: contact, meeting, plan, follow-up, closing).
+# Withdrawn and deleted are the person's own moves, never staff's.
+STAFF_MOVES: dict[str, tuple[str, ...]] = {
+    "new": ("contacted", "declined"),
+    "contacted": ("meeting_booked", "declined", "closed"),
+    "meeting_booked": ("plan_made", "contacted", "closed"),  # back to contacted: meeting off
+    "plan_made": ("followup_booked", "closed"),
+    "followup_booked": ("followup_booked", "closed"),  # after a follow-up: another, or close
+}
+# Consent that lets a meeting be booked: the person's own, or confirmed by staff.
+CONSENT_OK = ("given", "confirmed", "person_agreed")
+
+
+def refusal(status: str, consent: str, to: str) -> str | None:
+    """Why staff may not move a request from `status` to `to`, as a code; None if they may."""
+    if status in ENDED:
+        return "ended"
+    if to not in STAFF_MOVES.get(status, ()):
+        return "not_allowed"
+    if to == "meeting_booked" and consent not in CONSENT_OK:
+        return "consent_first"
+    return None

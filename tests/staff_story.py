@@ -1,0 +1,43 @@
+"""Staff in the tests: enrolled through a real invite link, working through buttons."""
+
+from __future__ import annotations
+
+from sipbot.i18n import Texts
+from sipbot.playground.emulator import BotApiEmulator, BotMessage, FakeUser
+from sipbot.services import Services
+from sipbot.staff.members import INVITE_PREFIX, create_invite
+
+
+class Staff:
+    def __init__(self, emu: BotApiEmulator, services: Services, user_id: int, name: str) -> None:
+        self.user: FakeUser = emu.user(user_id, first_name=name, language_code="sv")
+        self.services = services
+        self.id = user_id
+        self.t: Texts = services.catalogs.texts("sv", easy=False)
+
+    async def enrol(self, unit: str, role: str = "staff") -> None:
+        token = create_invite(self.services.engine, self.services.clock, unit, role)
+        self.user.send(f"/start {INVITE_PREFIX}{token}")
+        await self.sees("staff.enrolled")
+
+    async def sees(self, msgid: str, **values: object) -> BotMessage:
+        text = self.t(msgid, **values) if values else self.t(msgid).split("{")[0]
+        return await self.user.wait_for(lambda m: text in (m.text or ""))
+
+    def press(self, label: str) -> None:
+        """Press the button with this text on the latest message that has one."""
+        msg = next(m for m in reversed(self.user.messages) if label in m.button_texts)
+        self.user.press(label, message_id=msg.message_id)
+
+    async def presses(self, label_id: str, then: str, **values: object) -> BotMessage:
+        self.press(self.t(label_id))
+        return await self.sees(then, **values)
+
+    async def types(self, text: str, then: str, **values: object) -> BotMessage:
+        self.user.send(text)
+        return await self.sees(then, **values)
+
+    async def answered(self, count: int) -> str | None:
+        """The text of the next callback answer after `count` earlier ones."""
+        await self.user.until(lambda: len(self.user.callback_answers) > count)
+        return self.user.callback_answers[count].text

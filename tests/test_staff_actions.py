@@ -1,0 +1,158 @@
+"""Transfer, decline, consent, overdue escalation and what a deleted request leaves staff."""
+
+from __future__ import annotations
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest
+from sipbot.playground.emulator import BotApiEmulator
+from sipbot.requests import delete_person_requests
+from sipbot.staff.escalation import Escalator
+from tests.conftest import FakeClock, RunningBot, staff_group
+from tests.scripts import BRANCHES
+from tests.staff_story import Staff
+from tests.walker import request_through
+
+
+def _row(bot: RunningBot, request_id: int) -> SipRequest:
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request_id)
+        assert row is not None
+        return row
+
+
+async def _claimed(emu: BotApiEmulator, bot: RunningBot, branch: str, uid: int) -> tuple:  # type: ignore[type-arg]
+    anna = Staff(emu, bot.services, uid, "Anna")
+    script, _ = BRANCHES[branch]
+    unit = bot.services.deployment.municipality(script["municipality"]).intake_unit
+    await anna.enrol(unit)
+    person, request, _ = await request_through(emu, bot, uid + 1, "sv", False, script)
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    anna.user.press(request.reference)
+    await anna.user.until(lambda: anna.t("staff.button.claim") in anna.user.last.button_texts)
+    await anna.presses("staff.button.claim", "staff.done.claim", reference=request.reference)
+    return anna, person, request
+
+
+async def _card_button(anna: Staff, label_id: str) -> None:
+    await anna.presses("staff.button.card", "staff.card.history")
+    await anna.user.until(lambda: anna.t(label_id) in anna.user.last.button_texts)
+
+
+async def test_transfer_moves_it_to_the_other_units_queue(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    are_group = emu.group(staff_group(bot.services, "are"))
+    anna, person, request = await _claimed(emu, bot, "self", 910)
+    await _card_button(anna, "staff.button.transfer")
+    await anna.presses("staff.button.transfer", "staff.ask.transfer")
+    anna.user.press(bot.services.deployment.unit("are").name)
+    await anna.sees("staff.ask.transfer_reason", limit=2000)
+    await anna.types("Bor i Åre sedan oktober", "staff.done.transfer", reference=request.reference)
+    moved = await are_group.wait_for(lambda m: request.reference in (m.text or ""))
+    assert (moved.text or "").startswith(
+        anna.t("staff.notice.transferred", from_unit=bot.services.deployment.unit("ostersund").name)
+    )
+    await person.sees(
+        "person.status.transferred",
+        reference=request.reference,
+        unit=bot.services.deployment.unit("are").name,
+    )
+    row = _row(bot, request.id)
+    assert (row.unit, row.assigned_to) == ("are", None)
+    # Anna's unit no longer has it: her old buttons reveal nothing.
+    count = len(anna.user.callback_answers)
+    anna.user.press_data(anna.user.last.message_id, f"S:o:{request.id}")
+    assert await anna.answered(count) == anna.t("staff.not_available")
+
+
+async def test_decline_tells_the_person_why_and_where_to_turn(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, person, request = await _claimed(emu, bot, "self", 920)
+    await _card_button(anna, "staff.button.decline")
+    await anna.presses("staff.button.decline", "staff.ask.decline_reason", limit=2000)
+    await anna.types("Behovet gäller bara vården.", "staff.ask.decline_suggestion", limit=2000)
+    await anna.types("Din vårdcentral", "staff.done.decline", reference=request.reference)
+    await person.sees(
+        "person.status.declined",
+        reference=request.reference,
+        unit=bot.services.deployment.unit("ostersund").name,
+        reason="Behovet gäller bara vården.",
+        suggestion="Din vårdcentral",
+    )
+    assert _row(bot, request.id).status == "declined"
+
+
+async def test_no_meeting_before_consent_is_confirmed(emu: BotApiEmulator, bot: RunningBot) -> None:
+    anna, _, request = await _claimed(emu, bot, "relative_without_link", 930)
+    await _card_button(anna, "staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    await anna.user.until(lambda: anna.t("staff.status.contacted") in anna.user.last.button_texts)
+    await anna.presses("staff.status.contacted", "staff.done.status", reference=request.reference)
+    await _card_button(anna, "staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    count = len(anna.user.callback_answers)
+    anna.user.press(anna.t("staff.status.meeting_booked"))
+    assert await anna.answered(count) == anna.t("staff.refused.consent_first")
+    await _card_button(anna, "staff.button.consent")
+    await anna.presses("staff.button.consent", "staff.ask.consent")
+    await anna.presses("staff.consent.spoken", "staff.done.consent", reference=request.reference)
+    row = _row(bot, request.id)
+    assert row.consent == "confirmed"
+    await _card_button(anna, "staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    anna.user.press(anna.t("staff.status.meeting_booked"))
+    await anna.sees("staff.ask.time")
+    await anna.types("igår 10:00", "staff.time.unreadable")
+    await anna.types("2026-11-20 10:00", "staff.time.past")
+    await anna.types("7/12 21:00", "staff.time.outside_hours")
+    await anna.types("7/12 13:30", "staff.done.status", reference=request.reference)
+    assert _row(bot, request.id).status == "meeting_booked"
+
+
+async def test_overdue_requests_are_escalated_once_a_working_day_until_claimed(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    group = emu.group(staff_group(bot.services, "ostersund"))
+    script, _ = BRANCHES["self"]
+    _, request, _ = await request_through(emu, bot, 940, "sv", False, script)
+    await group.wait_for(lambda m: request.reference in (m.text or ""))
+    escalator = Escalator(bot.services)
+    # Sent Monday 23 Nov 10:00; 3 working days: due end of Thursday 26 Nov.
+    clock.advance(days=3, hours=1)  # Thursday 11:00: not yet overdue
+    assert await escalator.run(bot.app.bot) == 0
+    clock.advance(days=1)  # Friday 11:00
+    assert await escalator.run(bot.app.bot) == 1
+    overdue = bot.services.catalogs.texts("sv", False)(
+        "staff.overdue", count=1, references=request.reference
+    )
+    await group.wait_for(lambda m: m.text == overdue)
+    clock.advance(hours=3)
+    assert await escalator.run(bot.app.bot) == 0  # once a day
+    clock.advance(days=1)  # Saturday: not a working day
+    assert await escalator.run(bot.app.bot) == 0
+    clock.advance(days=2, hours=-6)  # Monday 08:00
+    assert await escalator.run(bot.app.bot) == 1
+    assert [m.text for m in emu.sent(group.chat_id)].count(overdue) == 2
+    anna = Staff(emu, bot.services, 941, "Anna")
+    await anna.enrol("ostersund")
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    anna.user.press(request.reference)
+    await anna.user.until(lambda: anna.t("staff.button.claim") in anna.user.last.button_texts)
+    await anna.presses("staff.button.claim", "staff.done.claim", reference=request.reference)
+    clock.advance(days=1)
+    assert await escalator.run(bot.app.bot) == 0
+
+
+async def test_a_deleted_request_shows_staff_only_that_it_was_deleted(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    anna, person, request = await _claimed(emu, bot, "self", 950)
+    delete_person_requests(bot.services.engine, clock, person.user.user_id)
+    anna.user.press_data(anna.user.last.message_id, f"S:o:{request.id}")
+    shown = await anna.sees("staff.card.deleted")
+    script, _ = BRANCHES["self"]
+    assert all(script["main_goal"] not in (m.text or "") for m in [shown])
+    assert anna.t("staff.status.deleted") in (shown.text or "")
