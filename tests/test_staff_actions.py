@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.playground.emulator import BotApiEmulator
@@ -10,7 +12,8 @@ from sipbot.staff.escalation import Escalator
 from tests.conftest import FakeClock, RunningBot, staff_group
 from tests.scripts import BRANCHES
 from tests.staff_story import Staff
-from tests.walker import request_through
+from tests.story import Person
+from tests.walker import Walker, request_through
 
 
 def _row(bot: RunningBot, request_id: int) -> SipRequest:
@@ -156,3 +159,49 @@ async def test_a_deleted_request_shows_staff_only_that_it_was_deleted(
     script, _ = BRANCHES["self"]
     assert all(script["main_goal"] not in (m.text or "") for m in [shown])
     assert anna.t("staff.status.deleted") in (shown.text or "")
+
+
+async def test_without_a_group_each_staff_member_is_told_privately(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    d = bot.services.deployment
+    units = [
+        u.model_copy(update={"staff_group_chat_id": None}) if u.id == "ostersund" else u
+        for u in d.units
+    ]
+    bot.services.deployment = d.model_copy(update={"units": units})
+    anna, bo = Staff(emu, bot.services, 960, "Anna"), Staff(emu, bot.services, 961, "Bo")
+    await anna.enrol("ostersund")
+    await bo.enrol("ostersund")
+    script, _ = BRANCHES["self"]
+    _, request, _ = await request_through(emu, bot, 962, "sv", False, script)
+    for staff in (anna, bo):
+        card = await staff.user.wait_for(lambda m: request.reference in (m.text or ""))
+        assert (card.text or "").startswith(staff.t("staff.notice.new"))
+        assert card.button_texts == [staff.t("staff.button.open")]
+
+
+async def test_voice_answers_are_played_on_demand(emu: BotApiEmulator, bot: RunningBot) -> None:
+    anna = Staff(emu, bot.services, 963, "Anna")
+    await anna.enrol("ostersund")
+    script, _ = BRANCHES["self"]
+    p = Person(emu.user(964, language_code="sv"), bot.services)
+    await p.onboard()
+    await p.presses("sip.role.self", "sip.municipality.ask")
+    p.user.press("Östersund")
+    await p.asked("sip.problems.ask")
+    p.user.send_voice(duration=12, data=b"OggS-the-persons-voice")
+    await p.asked("sip.main_goal.ask")
+    await Walker(p).fill({**script, "problems": None})
+    p.user.press(p.t("button.send"))
+    await p.sees("receipt.text")
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    with session_scope(bot.services.engine) as s:
+        request = s.exec(select(SipRequest).where(SipRequest.telegram_id == 964)).one()
+    anna.user.press(request.reference)
+    listen = anna.t("staff.button.voice", what=anna.t("sip.problems.title"))
+    await anna.user.until(lambda: listen in anna.user.last.button_texts)
+    anna.press(listen)
+    voice = await anna.user.wait_for(lambda m: m.voice is not None)
+    assert emu.file_bytes(voice.voice.file_id) == b"OggS-the-persons-voice"  # type: ignore[union-attr]
