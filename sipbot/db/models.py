@@ -67,6 +67,7 @@ class SipRequest(SQLModel, table=True):
         Index("ix_sip_request_unit_status", "unit", "status", "submitted_at"),
         Index("ix_sip_request_assigned", "assigned_to", "status", "submitted_at"),
         Index("ix_sip_request_unit_due", "unit", "status", "due_at"),
+        Index("ix_sip_request_unit_closed", "unit", "closed_at", "id"),  # the Closed tab
     )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
@@ -179,3 +180,51 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=32)
     request_id: int | None = Field(default=None, sa_column=Column(Integer))
     detail: str | None = Field(default=None, max_length=200)  # ids and codes, never words
+
+
+class Meeting(SQLModel, table=True):
+    """A SIP meeting or a follow-up, with what its calendar file needs (UID, SEQUENCE)."""
+
+    __tablename__ = "meeting"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sip_request.id"), index=True, nullable=False)
+    )
+    kind: str = Field(max_length=16)  # meeting or followup
+    starts_at: datetime = _ts(nullable=False)
+    minutes: int
+    place: str = Field(max_length=16)  # home, office, video, phone
+    place_detail: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))  # address…
+    uid: str = Field(max_length=64)
+    sequence: int = 0
+    status: str = Field(max_length=16)  # booked, cancelled, held
+    person_answer: str | None = Field(default=None, max_length=16)  # can_come, other_time
+    booked_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = _ts(nullable=False)
+
+
+class Reminder(SQLModel, table=True):
+    """One message to send at a time: created with its booking, claimed once, outcome kept.
+
+    status: pending → sending → sent | missed (event passed) | unreachable (403) | failed;
+    cancelled when the booking changes. `claim` marks the sweep that took it.
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (Index("ix_reminder_due", "status", "next_try_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id"), index=True, nullable=False)
+    )
+    kind: str = Field(max_length=24)  # before_7, before_1, prepare …
+    audience: str = Field(max_length=8)  # person or staff
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    due_at: datetime = _ts(nullable=False)
+    event_at: datetime = _ts(nullable=False)
+    next_try_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=12)
+    attempts: int = 0
+    claim: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=64)
