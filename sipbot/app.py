@@ -89,10 +89,11 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     app.add_handlers(
         [
             CommandHandler("start", start.start, filters=private),
-            CommandHandler("help", start.help, filters=private),
-            CommandHandler("cancel", start.cancel, filters=private),
-            CommandHandler("language", start.ask_language, filters=private),
-            CommandHandler("menu", start.menu, filters=private),
+            # Swedish spellings too (Telegram commands take a-z only: hjalp, not hjälp).
+            CommandHandler(["help", "hjalp"], start.help, filters=private),
+            CommandHandler(["cancel", "avbryt"], start.cancel, filters=private),
+            CommandHandler(["language", "sprak"], start.ask_language, filters=private),
+            CommandHandler(["menu", "meny"], start.menu, filters=private),
             CommandHandler("queue", staff.queue_command, filters=private),
             CommandHandler("staff", team.command, filters=private),
             CommandHandler("stats", team.stats, filters=private),

@@ -98,6 +98,7 @@ async def _try(args: argparse.Namespace) -> None:
     from sipbot.services import Services
 
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="sipbot-try-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     script = Path(args.script).read_text(encoding="utf-8").splitlines() if args.script else None
     async with BotApiEmulator() as emu:
         settings = load_settings(

@@ -6,6 +6,7 @@ from sipbot.i18n import Texts
 from sipbot.playground.emulator import BotApiEmulator, BotMessage, FakeUser
 from sipbot.services import Services
 from sipbot.staff.members import INVITE_PREFIX, create_invite
+from tests.story import template_matches
 
 
 class Staff:
@@ -21,8 +22,11 @@ class Staff:
         await self.sees("staff.enrolled")
 
     async def sees(self, msgid: str, **values: object) -> BotMessage:
-        text = self.t(msgid, **values) if values else self.t(msgid).split("{")[0]
-        return await self.user.wait_for(lambda m: text in (m.text or ""))
+        if values:
+            text = self.t(msgid, **values)
+            return await self.user.wait_for(lambda m: text in (m.text or ""))
+        template = self.t(msgid)
+        return await self.user.wait_for(lambda m: template_matches(template, m.text or ""))
 
     def press(self, label: str) -> None:
         """Press the button with this text on the latest message that has one."""

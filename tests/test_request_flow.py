@@ -74,6 +74,7 @@ async def test_self_request_from_first_question_to_receipt(
     assert p.user.last.button_texts == [
         p.t("actor.vardcentral"),
         p.t("sip.main_responsible.dont_know"),
+        p.t("button.back"),
     ]
     await p.presses("actor.vardcentral", "sip.followup_how.ask")
     await p.says("Jag går på lektionerna", then="sip.followup_when.ask")
@@ -225,3 +226,47 @@ async def test_answers_are_written_to_the_database_as_they_are_given(
     stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
     assert stored[106]["flow"]["answers"] == {"role": "self"}
     assert stored[106]["flow"]["step"] == "municipality"
+
+
+async def test_back_shows_the_earlier_answer_and_keeps_it(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    p = Person(emu.user(107), bot.services, easy=True)
+    await p.onboard()
+    assert p.t("button.back") not in p.user.last.button_texts  # nothing before the first
+    await p.presses("sip.role.self", "sip.municipality.ask")
+    p.user.press("Krokom")
+    await p.asked("sip.problems.ask")
+    await p.says("Jag sover dåligt", then="sip.main_goal.ask")
+    back = await p.presses("button.back", "sip.problems.ask")
+    assert p.t("hint.current", answer="Jag sover dåligt") in (back.text or "")
+    await p.presses("button.keep", "sip.main_goal.ask")
+    await p.presses("button.back", "sip.problems.ask")
+    await p.presses("button.back", "sip.municipality.ask")
+    assert p.t("hint.current", answer="Krokom") in (p.user.last.text or "")
+    p.user.press("Berg")
+    await p.asked("sip.problems.ask")
+    await p.says("Jag sover dåligt och är trött", then="sip.main_goal.ask")
+    answers = bot.app.user_data[107]["flow"]["answers"]
+    assert answers == {
+        "role": "self",
+        "municipality": "berg",
+        "problems": "Jag sover dåligt och är trött",
+    }
+
+
+async def test_typing_instead_of_choosing_the_register_asks_it_again(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    p = Person(emu.user(108), bot.services)
+    p.user.send("/start")
+    await p.sees("language.ask")
+    p.user.press("Svenska")
+    await p.sees("register.ask")
+    await p.says("lätt", then="input.use_buttons")
+    await p.sees("register.ask")
+    p.user.press(p.t("register.easy"))
+    p.easy = True
+    await p.sees("register.saved")
+    await p.sees("menu.text")
+    await p.says("/hjalp", then="help.text")

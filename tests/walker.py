@@ -8,6 +8,7 @@ and checks that the bot turns them away and asks the same question again.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import select
@@ -23,8 +24,10 @@ from tests.story import Person
 Script = dict[str, Any]
 
 
-def _prefix(text: str) -> str:
-    return text.split("{")[0]
+def _starts_with(template: str, text: str) -> bool:
+    """Does `text` begin with the catalog template, any {placeholder} standing for any text?"""
+    parts = re.split(r"\{[^{}]*\}", template)
+    return re.match(".*?".join(re.escape(p) for p in parts), text, re.S) is not None
 
 
 class Walker:
@@ -49,7 +52,7 @@ class Walker:
         t = self.p.t
         for step in self.flow.steps:
             asks = [step.ask, *step.ask_by_option.values()]
-            if any(msg.text.startswith(_prefix(t(a))) for a in asks):
+            if any(_starts_with(t(a), msg.text) for a in asks):
                 return step
         return None
 

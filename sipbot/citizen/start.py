@@ -22,6 +22,7 @@ from sipbot.services import Services
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 REQUEST_FLOW = "sip_request"
+CHOOSING_KEY = "choosing_register"  # language chosen, register not yet
 
 
 class CitizenStart:
@@ -134,12 +135,9 @@ class CitizenStart:
     async def on_consent_answer(self, update: Update, context: Context) -> None:
         if not await self.links.on_answer(update, context):
             return
-        # Someone new to the bot came only for the link: offer them the rest of it.
+        # Someone new who came only for the link is not pushed into asking for a SIP.
         if is_known(self.s.engine, update.effective_user.id):  # type: ignore[union-attr]
             await self.menu(update, context)
-        else:
-            await self._send(update, context, self.s.texts_for(update)("start.welcome"))
-            await self.ask_language(update, context)
 
     # -- language and register -------------------------------------------------------------
 
@@ -161,6 +159,10 @@ class CitizenStart:
             return
         save_preferences(self.s.engine, update.effective_user.id, self.s.clock, language=lang)
         await query.answer()
+        context.user_data[CHOOSING_KEY] = True  # type: ignore[index]
+        await self._ask_register(update, context)
+
+    async def _ask_register(self, update: Update, context: Context) -> None:
         t = self.s.texts_for(update)
         await self._send(
             update,
@@ -176,6 +178,7 @@ class CitizenStart:
         await query.answer()
         if register not in ("plain", "easy"):
             return
+        context.user_data.pop(CHOOSING_KEY, None)  # type: ignore[union-attr]
         save_preferences(
             self.s.engine, update.effective_user.id, self.s.clock, easy=register == "easy"
         )
@@ -230,6 +233,11 @@ class CitizenStart:
             return
         t = self.s.texts_for(update)
         msg = update.effective_message
+        if (context.user_data or {}).get(CHOOSING_KEY):
+            # Typed instead of choosing plain or easy: ask that again, not the menu.
+            await self._send(update, context, t("input.use_buttons"))
+            await self._ask_register(update, context)
+            return
         unknown_command = bool(msg and msg.text and msg.text.startswith("/"))
         key = N_("input.menu_only")
         if unknown_command:

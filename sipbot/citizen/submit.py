@@ -11,6 +11,7 @@ from sipbot.citizen.consent_link import ConsentLinks
 from sipbot.flows.engine import State, final_answers
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
 from sipbot.requests import submit_request
 from sipbot.services import Services
 from sipbot.staff.notify import announce
@@ -64,6 +65,7 @@ class RequestSubmit:
                 unit=self._unit_name(state),
                 days=self.s.deployment.response_time_working_days,
             ),
+            reply_markup=kb([(t("menu.requests"), "M:requests")], [(t("button.menu"), "M:menu")]),
         )
         await announce(context.bot, self.s, request, N_("staff.notice.new"))
         if request.consent == "awaiting_person":

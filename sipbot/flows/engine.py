@@ -106,6 +106,18 @@ def answer(flow: Flow, state: State, value: Any) -> Step | None:
     return advance(flow, state)
 
 
+def back(flow: Flow, state: State) -> Step | None:
+    """Go to the question before this one (its answer is kept); None at the first."""
+    answers = state["answers"]
+    before = flow.steps[: flow.index(state["step"])]
+    previous = next((s for s in reversed(before) if visible(s, answers)), None)
+    if previous is None:
+        return None
+    state["step"] = previous.id
+    state["pending"] = _pending_for(previous, answers.get(previous.id))
+    return previous
+
+
 def edit(flow: Flow, state: State, step_id: str) -> Step:
     step = flow.step(step_id)
     state["step"] = step.id

@@ -160,6 +160,10 @@ class FlowRunner:
                 [t(ask, item=self._item_label(item, t)), t("hint.text", limit=step.max_length)]
             )
         lines = [t(step.ask)]
+        given = state["answers"].get(step.id)
+        if step.kind in ("text", "choice") and given is not None:
+            # Back here from later on, or from the review: show what they said before.
+            lines.append(t("hint.current", answer=self.show_answer(flow, step, state, t)))
         if step.kind == "text":
             hint = N_("hint.text")
             if step.voice:
@@ -199,8 +203,12 @@ class FlowRunner:
             rows.append([self._button(state, t("button.done"), "d")])
         elif step.kind == "list":
             rows.append([self._button(state, t("button.done"), "d")])
+        if step.kind == "text" and state["answers"].get(step.id) is not None:
+            rows.append([self._button(state, t("button.keep"), "k")])
         if (step.optional and step.kind not in ("multi", "list", "info")) or step.kind == "each":
             rows.append([self._button(state, t("button.skip"), "s")])
+        if not state.get("review") and flow.steps[0].id != step.id:
+            rows.append([self._button(state, t("button.back"), "b")])
         return InlineKeyboardMarkup(rows) if rows else None
 
     def answer_blocks(self, flow: Flow, answers: dict[str, Any], t: Texts) -> list[str]:
@@ -286,6 +294,11 @@ class FlowRunner:
             await self._answered(update, context, flow, state, None)
         elif op == "n" and step.kind == "info":
             await self._answered(update, context, flow, state, True)
+        elif op == "k" and step.kind == "text" and state["answers"].get(step.id) is not None:
+            await self._answered(update, context, flow, state, state["answers"][step.id])
+        elif op == "b" and not state.get("review") and engine.back(flow, state) is not None:
+            log.info("flow.back flow=%s step=%s", flow.id, state["step"])
+            await self.ask(update, context)
         elif op == "e" and step.kind == "review" and arg.isdigit() and int(arg) < len(flow.steps):
             engine.edit(flow, state, flow.steps[int(arg)].id)
             await self.ask(update, context)
