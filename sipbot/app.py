@@ -21,6 +21,7 @@ from telegram.ext import (
 from sipbot.citizen.about import AboutPages
 from sipbot.citizen.consent_link import ConsentLinks
 from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
+from sipbot.citizen.meeting_notice import NoticeAnswers
 from sipbot.citizen.my_requests import MyRequests
 from sipbot.citizen.privacy import Privacy
 from sipbot.citizen.replies import PersonReplies
@@ -29,6 +30,8 @@ from sipbot.citizen.submit import RequestSubmit
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
+from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
+from sipbot.reminders.sender import ReminderSender
 from sipbot.services import Services
 from sipbot.staff.escalation import ESCALATE_EVERY, Escalator
 from sipbot.staff.handlers import StaffBot
@@ -76,6 +79,11 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     assert jobs is not None
     jobs.run_repeating(DraftKeeper(services).job, interval=SWEEP_EVERY, first=60, name="drafts")
     jobs.run_repeating(Escalator(services).job, interval=ESCALATE_EVERY, first=30, name="overdue")
+    # Reminders are rows; this sweep sends what is due, first thing after a start too.
+    jobs.run_repeating(
+        ReminderSender(services).job, interval=REMIND_EVERY, first=1, name="reminders"
+    )
+    notices = NoticeAnswers(services)
 
     async def typed_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Text a staff action or a reply to staff waits for comes before everything else."""
@@ -101,6 +109,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CallbackQueryHandler(staff.cancel_input, pattern=r"^S:x:"),
             CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
             CallbackQueryHandler(replies.on_reply_button, pattern=r"^Y:"),
+            CallbackQueryHandler(notices.on_button, pattern=r"^N:"),
             CallbackQueryHandler(start.on_language, pattern=r"^L:"),
             CallbackQueryHandler(start.on_register, pattern=r"^R:"),
             CallbackQueryHandler(start.on_menu, pattern=r"^M:"),

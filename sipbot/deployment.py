@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,12 +49,23 @@ class Municipality(_Strict):
     intake_unit: str
 
 
+class ReminderPolicy(_Strict):
+    """When people and staff are reminded of meetings and follow-ups, in local time."""
+
+    before_days: list[int] = Field(default=[7, 1], min_length=1)
+    at: time = time(10, 0)
+    prepare_days: int | None = Field(default=3, ge=1, le=30)  # "think about what matters"
+    quiet_from: time = time(20, 0)  # nothing is sent from here …
+    quiet_until: time = time(8, 0)  # … until here; a reminder due then waits for the morning
+
+
 class Deployment(_Strict):
     region: str = Field(min_length=1)
     response_time_working_days: int = Field(ge=1, le=30)
     # After a request ends (closed, withdrawn, declined) its contents are kept this long, for
     # staff to file it in their own record system; then only the tombstone stays.
     keep_ended_days: int = Field(default=90, ge=1, le=3650)
+    reminders: ReminderPolicy = ReminderPolicy()
     units: list[Unit] = Field(min_length=1)
     municipalities: list[Municipality] = Field(min_length=1)
     actors: list[str] = Field(min_length=1)

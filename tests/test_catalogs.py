@@ -104,7 +104,10 @@ def is_label(msgid: str) -> bool:
         or msgid in {"withdraw.yes", "withdraw.no", "privacy.delete_yes", "privacy.delete_no"}
         or msgid in {"requests.show", "requests.withdraw", "requests.back", "requests.pdf"}
         or msgid == "privacy.delete"
-        or msgid in {"consent_link.yes", "consent_link.no"}
+        or msgid in {"consent_link.yes", "consent_link.no", "person.reply", "person.reminder.add"}
+        or msgid.startswith("meeting.place.")
+        or msgid in {"person.notice.can_come", "person.notice.other_time"}
+        or msgid == "person.notice.questions"
         or (msgid.startswith("sip.") and not msgid.endswith((".ask", ".many")))
     )
 

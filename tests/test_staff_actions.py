@@ -88,30 +88,42 @@ async def test_decline_tells_the_person_why_and_where_to_turn(
 
 
 async def test_no_meeting_before_consent_is_confirmed(emu: BotApiEmulator, bot: RunningBot) -> None:
-    anna, _, request = await _claimed(emu, bot, "relative_without_link", 930)
-    await _card_button(anna, "staff.button.status")
-    await anna.presses("staff.button.status", "staff.ask.status")
-    await anna.user.until(lambda: anna.t("staff.status.contacted") in anna.user.last.button_texts)
-    await anna.presses("staff.status.contacted", "staff.done.status", reference=request.reference)
-    await _card_button(anna, "staff.button.status")
-    await anna.presses("staff.button.status", "staff.ask.status")
+    anna, person, request = await _claimed(emu, bot, "relative_without_link", 930)
+    await anna.card_with("staff.button.book")
     count = len(anna.user.callback_answers)
-    anna.user.press(anna.t("staff.status.meeting_booked"))
+    anna.press(anna.t("staff.button.book"))
     assert await anna.answered(count) == anna.t("staff.refused.consent_first")
-    await _card_button(anna, "staff.button.consent")
+    await anna.card_with("staff.button.consent")
     await anna.presses("staff.button.consent", "staff.ask.consent")
     await anna.presses("staff.consent.spoken", "staff.done.consent", reference=request.reference)
-    row = _row(bot, request.id)
-    assert row.consent == "confirmed"
-    await _card_button(anna, "staff.button.status")
-    await anna.presses("staff.button.status", "staff.ask.status")
-    anna.user.press(anna.t("staff.status.meeting_booked"))
-    await anna.sees("staff.ask.time")
+    assert _row(bot, request.id).consent == "confirmed"
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
     await anna.types("igår 10:00", "staff.time.unreadable")
     await anna.types("2026-11-20 10:00", "staff.time.past")
     await anna.types("7/12 21:00", "staff.time.outside_hours")
-    await anna.types("7/12 13:30", "staff.done.status", reference=request.reference)
-    assert _row(bot, request.id).status == "meeting_booked"
+    await anna.books(request.reference, "7/12 13:30", 90, "office", "Storgatan 1, Berg")
+    row = _row(bot, request.id)
+    assert row.status == "meeting_booked"
+    assert row.meeting_at is not None and row.meeting_at.isoformat() == "2026-12-07T12:30:00+00:00"
+    notice = await person.sees(
+        "person.notice.meeting",
+        reference=request.reference,
+        date=person.t.datetime(row.meeting_at),
+        minutes=90,
+        where=person.t("meeting.place.office") + ": Storgatan 1, Berg",
+        who=", ".join(
+            person.t(f"actor.{a}") for a in BRANCHES["relative_without_link"][0]["actors"]
+        ),
+        goal=BRANCHES["relative_without_link"][0]["main_goal"],
+        problems=BRANCHES["relative_without_link"][0]["problems"],
+        responsible="–",
+    )
+    assert notice.button_texts == [
+        person.t("person.notice.can_come"),
+        person.t("person.notice.other_time"),
+        person.t("person.notice.questions"),
+    ]
 
 
 async def test_overdue_requests_are_escalated_once_a_working_day_until_claimed(

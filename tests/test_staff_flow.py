@@ -73,33 +73,37 @@ async def test_from_sent_to_closed(emu: BotApiEmulator, bot: RunningBot) -> None
     await anna.presses("staff.button.note", "staff.ask.note", limit=2000)
     await anna.types("Ringer tisdag 13:15", "staff.done.note", reference=request.reference)
 
-    # Along the process: each step refused or done as the process allows; the person is told.
-    async def move(to: str, time: str | None = None) -> None:
-        await anna.presses("staff.button.card", "staff.card.history")
-        await anna.user.until(lambda: st("staff.button.status") in anna.user.last.button_texts)
-        await anna.presses("staff.button.status", "staff.ask.status")
-        anna.user.press(st(f"staff.status.{to}"))
-        if time is not None:
-            await anna.sees("staff.ask.time")
-            anna.user.send(time)
-        await anna.sees("staff.done.status", reference=request.reference)
-
-    await move("contacted")
+    # Along the process; the person is told of each step that concerns them.
+    await anna.card_with("staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    await anna.presses("staff.status.contacted", "staff.done.status", reference=request.reference)
     await person.sees("person.status.contacted", reference=request.reference)
-    await move("meeting_booked", "3/12 10:00")
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "3/12 10:00", 60, "home", None)
     meeting = _row(bot, request.id).meeting_at
     assert meeting is not None and meeting.isoformat() == "2026-12-03T09:00:00+00:00"
+    await person.sees("person.notice.meeting", reference=request.reference)
+    await person.user.wait_for(lambda m: m.document is not None)
+    # The meeting is held, the plan made: the follow-up is booked with the main responsible.
+    await anna.card_with("staff.button.plan_made")
+    await anna.presses("staff.button.plan_made", "staff.ask.responsible")
+    await anna.types("Karin Ek, psykiatrin", "staff.ask.time")
+    await anna.books(request.reference, "2027-03-01 10.00", 60, "video", "https://meet.example/x")
+    followup = _row(bot, request.id).followup_at
+    assert followup is not None and followup.isoformat() == "2027-03-01T09:00:00+00:00"
     await person.sees(
-        "person.status.meeting_booked", reference=request.reference, date=person.t.datetime(meeting)
-    )
-    await move("plan_made")
-    await move("followup_booked", "2027-03-01 10.00")
-    await person.sees(
-        "person.status.followup_booked",
+        "person.notice.followup",
         reference=request.reference,
-        date=person.t.datetime(_row(bot, request.id).followup_at),
-    )  # type: ignore[arg-type]
-    await move("closed")
+        responsible="Karin Ek, psykiatrin",
+        date=person.t.datetime(followup),
+        minutes=60,
+        where=person.t("meeting.place.video") + ": https://meet.example/x",
+    )
+    # At the follow-up: close; the person is told the plan no longer applies.
+    await anna.card_with("staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    await anna.presses("staff.status.closed", "staff.done.status", reference=request.reference)
     await person.sees("person.status.closed", reference=request.reference)
     row = _row(bot, request.id)
     assert (row.status, row.assigned_to, row.closed_at is not None) == ("closed", 900, True)
@@ -109,8 +113,8 @@ async def test_from_sent_to_closed(emu: BotApiEmulator, bot: RunningBot) -> None
             a.action for a in s.exec(select(AuditEntry).where(AuditEntry.request_id == request.id))
         ]
         notes = s.exec(select(RequestNote).where(RequestNote.request_id == request.id)).all()
-    assert {"view", "claim", "message", "note", "status"} <= set(actions)
-    assert actions.count("status") == 5
+    assert {"view", "claim", "message", "note", "status", "meeting.book"} <= set(actions)
+    assert {"followup.book"} <= set(actions) and actions.count("status") == 2
     assert [(n.kind, (n.body or {}).get("text")) for n in notes] == [
         ("to_person", "Hej! Kan vi ringas på tisdag?"),
         ("from_person", "Ja, efter klockan 13"),

@@ -22,17 +22,16 @@ from sipbot.documents.request_doc import request_json, request_pdf
 from sipbot.flows.handlers import FlowRunner, split_messages
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
-from sipbot.meetings.times import TimeProblem, parse_meeting_time
 from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit
+from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking
 from sipbot.staff.notify import announce, tell_person
-from sipbot.status import OPEN, STAFF_MOVES, refusal
+from sipbot.status import OPEN, STAFF_MOVES
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-INPUT_KEY = "staff_input"  # in the staff member's user_data: what their next text is for
 
 # The command menu a staff member sees in their private chat with the bot.
 STAFF_COMMANDS = {
@@ -53,7 +52,6 @@ ASK = {
     "transfer": N_("staff.ask.transfer_reason"),
     "decline": N_("staff.ask.decline_reason"),
     "suggestion": N_("staff.ask.decline_suggestion"),
-    "time": N_("staff.ask.time"),
 }
 DONE = {
     "claim": N_("staff.done.claim"),
@@ -79,13 +77,6 @@ REFUSED = {
     "needs_time": N_("staff.refused.needs_time"),
     "unreachable": N_("staff.refused.unreachable"),
 }
-TIME_PROBLEM = {
-    "unreadable": N_("staff.time.unreadable"),
-    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
-    "past": N_("staff.time.past"),
-    "too_far": N_("staff.time.too_far"),
-    "outside_hours": N_("staff.time.outside_hours"),
-}
 CONSENT_HOW = {
     "bot": N_("staff.consent.bot"),
     "spoken": N_("staff.consent.spoken"),
@@ -106,6 +97,7 @@ class StaffBot:
     def __init__(self, services: Services, runner: FlowRunner) -> None:
         self.s = services
         self.runner = runner
+        self.booking = StaffBooking(services)
 
     # -- who and in which words ------------------------------------------------------------
 
@@ -232,12 +224,16 @@ class StaffBot:
         assert query is not None
         card = work.view(self.s.engine, self.s.clock, staff, rid)  # refuses other units
         t = self._t(update)
+        if private:  # answered first, so the button stops spinning before the card arrives
+            await query.answer()
+            await self._show_card(context, staff.telegram_id, staff, card, t)
+            return
         try:
             await self._show_card(context, staff.telegram_id, staff, card, t)
         except TelegramError:  # they never opened a private chat with the bot
             await query.answer(t("staff.open_private_first"), show_alert=True)
             return
-        await query.answer(None if private else t("staff.opened_privately"))
+        await query.answer(t("staff.opened_privately"))
 
     async def _show_card(
         self, context: Context, chat_id: int, staff: StaffMember, card: work.Card, t: Texts
@@ -273,6 +269,7 @@ class StaffBot:
                     (t("staff.button.note"), f"S:n:{r.id}"),
                 ]
             )
+            rows += self._booking_rows(r, t)
             rows.append(
                 [
                     (t("staff.button.status"), f"S:s:{r.id}"),
@@ -290,6 +287,23 @@ class StaffBot:
             )
         rows.append([(t("staff.button.queue"), "S:q:mine:0")])
         return kb(*rows)
+
+    @staticmethod
+    def _booking_rows(r: SipRequest, t: Texts) -> list[list[tuple[str, str]]]:
+        if r.status in ("new", "contacted"):
+            return [[(t("staff.button.book"), f"S:b:{r.id}:meeting")]]
+        if r.status == "meeting_booked":
+            return [
+                [(t("staff.button.move_meeting"), f"S:b:{r.id}:move_meeting")],
+                [(t("staff.button.cancel_meeting"), f"S:b:{r.id}:cancel")],
+                [(t("staff.button.plan_made"), f"S:b:{r.id}:followup")],
+            ]
+        if r.status == "followup_booked":
+            return [
+                [(t("staff.button.move_followup"), f"S:b:{r.id}:move_followup")],
+                [(t("staff.button.new_followup"), f"S:b:{r.id}:followup")],
+            ]
+        return []
 
     def _voices(self, card: work.Card) -> list[tuple[str, str]]:
         """(what it answers, file id) of every voice message on the request, in order."""
@@ -381,20 +395,30 @@ class StaffBot:
             work.check_acting(engine, staff, rid)
             card = work.view(engine, clock, staff, rid)
             await query.answer()
-            moves = [m for m in STAFF_MOVES.get(card.request.status, ()) if m != "declined"]
+            # Meetings, plans and follow-ups are booked with their times (the booking buttons);
+            # a booked meeting is called off with its own button, which tells the person.
+            booked_elsewhere = {"meeting_booked", "followup_booked", "plan_made", "declined"}
+            if card.request.status == "meeting_booked":
+                booked_elsewhere.add("contacted")
+            moves = [
+                m for m in STAFF_MOVES.get(card.request.status, ()) if m not in booked_elsewhere
+            ]
             rows = [[(t(cards.STATUS[m]), f"S:s:{rid}:{m}")] for m in moves]
             await context.bot.send_message(chat_id, t("staff.ask.status"), reply_markup=kb(*rows))
         elif op == "s" and arg is not None:
-            if arg in ("meeting_booked", "followup_booked"):
-                request = work.check_acting(engine, staff, rid)
-                if (code := refusal(request.status, request.consent, arg)) is not None:
-                    raise work.Refused(code)
+            if arg in ("meeting_booked", "followup_booked", "plan_made"):
+                what = "meeting" if arg == "meeting_booked" else "followup"
+                await self.booking.start(context, staff, rid, what, t)  # may refuse
                 await query.answer()
-                await self._ask_input(context, staff, "time", rid, t, to=arg)
                 return
             request = work.move(engine, clock, staff, rid, arg)
             await query.answer()
             await self._moved(context, staff, request, t)
+        elif op == "b" and arg is not None:
+            parts = (query.data or "").split(":")
+            value = parts[4] if len(parts) > 4 else ""
+            await self.booking.on_button(context, staff, rid, arg, value, t)  # may refuse
+            await query.answer()
         elif op == "v" and arg is not None and arg.isdigit():
             card = work.view(engine, clock, staff, rid)
             voices = self._voices(card)
@@ -451,6 +475,7 @@ class StaffBot:
         query = update.callback_query
         assert query is not None
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+        context.user_data.pop(BOOKING_KEY, None)  # type: ignore[union-attr]
         t = self._t(update)
         await query.answer(t("staff.input_cancelled"))
 
@@ -532,17 +557,8 @@ class StaffBot:
                 reason=pending["reason"],
                 suggestion=text,
             )
-        elif action == "time":
-            try:
-                at = parse_meeting_time(text, clock(), self.s.settings.tz)
-            except TimeProblem as problem:
-                context.user_data[INPUT_KEY] = pending  # type: ignore[index]
-                await context.bot.send_message(
-                    staff.telegram_id, t(TIME_PROBLEM.get(str(problem.code), ASK["time"]))
-                )
-                return
-            request = work.move(engine, clock, staff, rid, pending["to"], at)
-            await self._moved(context, staff, request, t)
+        elif action in INPUTS:
+            await self.booking.take(context, staff, pending, text, t)
 
     # -- after an action -------------------------------------------------------------------
 

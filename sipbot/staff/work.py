@@ -42,14 +42,14 @@ class Card:
     notes: list[RequestNote]
 
 
-def _load(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
+def load_for(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
     request = s.get(SipRequest, request_id)
     if request is None or request.unit != staff.unit:
         raise Refused("not_found")
     return request
 
 
-def _acting(staff: StaffMember, request: SipRequest) -> None:
+def ensure_acting(staff: StaffMember, request: SipRequest) -> None:
     """Changes are made by the one who has the request (or an admin); claim it first."""
     if request.status not in OPEN:
         raise Refused("ended")
@@ -61,14 +61,14 @@ def _acting(staff: StaffMember, request: SipRequest) -> None:
 def check_acting(engine: Engine, staff: StaffMember, request_id: int) -> SipRequest:
     """Refuse now what would be refused later, before asking staff to type anything."""
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         return request
 
 
 def view(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> Card:
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
+        request = load_for(s, staff, request_id)
         events = s.exec(
             select(RequestEvent)
             .where(RequestEvent.request_id == request.id)
@@ -85,7 +85,7 @@ def view(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> C
 
 def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
+        request = load_for(s, staff, request_id)
         if request.status not in OPEN:
             raise Refused("ended")
         if request.assigned_to == staff.telegram_id:
@@ -102,8 +102,8 @@ def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> 
 
 def release(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         now = clock()
         request.assigned_to = None
         record(s, request, now, "assign", "", "staff", staff.telegram_id)
@@ -115,9 +115,9 @@ def assign(
     engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: int
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
+        request = load_for(s, staff, request_id)
         if request.assigned_to is not None or request.status not in OPEN:
-            _acting(staff, request)
+            ensure_acting(staff, request)
         colleague = s.get(StaffMember, to)
         if colleague is None or not colleague.active or colleague.unit != staff.unit:
             raise Refused("no_colleague")
@@ -140,8 +140,8 @@ def transfer(
 ) -> SipRequest:
     """Move the request to another unit's queue, unassigned, with the reason kept on it."""
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         if to_unit not in units or to_unit == request.unit:
             raise Refused("no_unit")
         now = clock()
@@ -160,8 +160,8 @@ def confirm_consent(
     if how not in CONSENT_HOW:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         if request.consent == "withdrawn":
             raise Refused("ended")
         now = clock()
@@ -176,7 +176,7 @@ def add_note(
 ) -> RequestNote:
     """An internal note: any staff of the unit may write one, on any request of the unit."""
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
+        request = load_for(s, staff, request_id)
         now = clock()
         note = _note(s, request, now, "note", staff, {"text": text})
         audit(s, now, staff.telegram_id, "note", request.id)
@@ -188,8 +188,8 @@ def message_person(
 ) -> SipRequest:
     """Keep a staff message to the person; the caller sends it. Refused if they deleted it."""
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         if request.telegram_id is None:
             raise Refused("unreachable")
         now = clock()
@@ -219,8 +219,8 @@ def decline(
     suggestion: str,
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         if (code := refusal(request.status, request.consent, "declined")) is not None:
             raise Refused(code)
         now = clock()
@@ -240,8 +240,8 @@ def move(
 ) -> SipRequest:
     """Move along the process; a meeting or follow-up needs its time (`at`)."""
     with session_scope(engine) as s:
-        request = _load(s, staff, request_id)
-        _acting(staff, request)
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
         if to == "declined":
             raise Refused("not_allowed")  # declining needs a reason: see decline()
         if (code := refusal(request.status, request.consent, to)) is not None:

@@ -1,0 +1,204 @@
+"""Booking, moving and cancelling meetings and follow-ups, with their reminders.
+
+Each function is one transaction: the meeting, the request's status and dates, the reminder
+rows and the audit entry change together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from sipbot.clock import Clock
+from sipbot.db.engine import session_scope
+from sipbot.db.models import Meeting, SipRequest, StaffMember
+from sipbot.deployment import ReminderPolicy
+from sipbot.reminders import store
+from sipbot.requests import record
+from sipbot.staff.audit import audit
+from sipbot.staff.work import Refused, ensure_acting, load_for
+from sipbot.status import refusal
+
+PLACES = ("home", "office", "video", "phone")
+LENGTHS = (60, 90, 120)
+KIND_STATUS = {"meeting": "meeting_booked", "followup": "followup_booked"}
+
+
+def passed_on_the_way(status: str, kind: str) -> str | None:
+    """The step a booking records first: contact made (a meeting booked straight from new),
+    or the plan made (a follow-up booked after the meeting)."""
+    if kind == "meeting" and status == "new":
+        return "contacted"
+    if kind == "followup" and status == "meeting_booked":
+        return "plan_made"
+    return None
+
+
+def current(s: Session, request_id: int, kind: str) -> Meeting | None:
+    return s.exec(
+        select(Meeting)
+        .where(Meeting.request_id == request_id, Meeting.kind == kind, Meeting.status == "booked")
+        .order_by(col(Meeting.id).desc())
+    ).first()
+
+
+def book(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    *,
+    kind: str,
+    starts_at: datetime,
+    minutes: int,
+    place: str,
+    detail: str | None,
+    tz: ZoneInfo,
+    policy: ReminderPolicy,
+    responsible: str | None = None,
+) -> tuple[SipRequest, Meeting]:
+    """Book the meeting (or the follow-up): the request moves to meeting/follow-up booked."""
+    if place not in PLACES or minutes not in LENGTHS or kind not in KIND_STATUS:
+        raise Refused("not_allowed")
+    with session_scope(engine) as s:
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        to = KIND_STATUS[kind]
+        on_the_way = passed_on_the_way(request.status, kind)
+        if (code := refusal(on_the_way or request.status, request.consent, to)) is not None:
+            raise Refused(code)
+        now = clock()
+        if on_the_way:
+            _move(s, request, now, on_the_way, staff)
+        old = current(s, request.id, kind)  # type: ignore[arg-type]
+        if old is not None:  # a new follow-up after a follow-up replaces the old one
+            old.status = "held"
+            store.cancel(s, old.id)  # type: ignore[arg-type]
+        meeting = Meeting(
+            request_id=request.id,
+            kind=kind,
+            starts_at=starts_at,
+            minutes=minutes,
+            place=place,
+            place_detail={"text": detail, "responsible": responsible}
+            if detail or responsible
+            else None,
+            uid=f"{uuid.uuid4()}@sipbot",
+            status="booked",
+            booked_by=staff.telegram_id,
+            created_at=now,
+        )
+        s.add(meeting)
+        s.flush()
+        if kind == "meeting":
+            request.meeting_at = starts_at
+        else:
+            request.followup_at = starts_at
+        _move(s, request, now, to, staff)
+        store.schedule(s, meeting, request, now, tz, policy)
+        audit(s, now, staff.telegram_id, f"{kind}.book", request.id, f"meeting={meeting.id}")
+        return request, meeting
+
+
+def move_time(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    kind: str,
+    starts_at: datetime,
+    tz: ZoneInfo,
+    policy: ReminderPolicy,
+) -> tuple[SipRequest, Meeting]:
+    """A new time: same calendar UID, higher SEQUENCE, old reminders off, new ones on."""
+    with session_scope(engine) as s:
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        meeting = current(s, request.id, kind)  # type: ignore[arg-type]
+        if meeting is None:
+            raise Refused("not_allowed")
+        now = clock()
+        store.cancel(s, meeting.id)  # type: ignore[arg-type]
+        meeting.starts_at = starts_at
+        meeting.sequence += 1
+        meeting.person_answer = None
+        s.add(meeting)
+        if kind == "meeting":
+            request.meeting_at = starts_at
+        else:
+            request.followup_at = starts_at
+        s.add(request)
+        s.flush()
+        store.schedule(s, meeting, request, now, tz, policy)
+        audit(s, now, staff.telegram_id, f"{kind}.move", request.id, f"meeting={meeting.id}")
+        return request, meeting
+
+
+def cancel_meeting(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int
+) -> tuple[SipRequest, Meeting]:
+    """Call the meeting off: its reminders go, the request goes back to contacted."""
+    with session_scope(engine) as s:
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        meeting = current(s, request.id, "meeting")  # type: ignore[arg-type]
+        if meeting is None or request.status != "meeting_booked":
+            raise Refused("not_allowed")
+        now = clock()
+        store.cancel(s, meeting.id)  # type: ignore[arg-type]
+        meeting.status = "cancelled"
+        meeting.sequence += 1
+        s.add(meeting)
+        request.meeting_at = None
+        _move(s, request, now, "contacted", staff)
+        audit(s, now, staff.telegram_id, "meeting.cancel", request.id, f"meeting={meeting.id}")
+        return request, meeting
+
+
+def close_after_followup(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int
+) -> SipRequest:
+    with session_scope(engine) as s:
+        request = load_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        if (code := refusal(request.status, request.consent, "closed")) is not None:
+            raise Refused(code)
+        now = clock()
+        for kind in ("meeting", "followup"):
+            meeting = current(s, request.id, kind)  # type: ignore[arg-type]
+            if meeting is not None:
+                meeting.status = "held"
+                store.cancel(s, meeting.id)  # type: ignore[arg-type]
+        _move(s, request, now, "closed", staff)
+        audit(s, now, staff.telegram_id, "close", request.id)
+        return request
+
+
+def person_answer(
+    engine: Engine, telegram_id: int, meeting_id: int, answer: str
+) -> tuple[SipRequest, Meeting] | None:
+    """The person's answer to a notice (can come, needs another time); None if not theirs."""
+    with session_scope(engine) as s:
+        meeting = s.get(Meeting, meeting_id)
+        request = s.get(SipRequest, meeting.request_id) if meeting else None
+        if meeting is None or request is None or request.telegram_id != telegram_id:
+            return None
+        if meeting.status != "booked":
+            return None
+        meeting.person_answer = answer
+        s.add(meeting)
+        return request, meeting
+
+
+def _move(s: Session, request: SipRequest, now: datetime, to: str, staff: StaffMember) -> None:
+    record(s, request, now, "status", to, "staff", staff.telegram_id)
+
+
+def place_text(meeting: Meeting) -> str | None:
+    detail: dict[str, Any] = meeting.place_detail or {}
+    return detail.get("text")

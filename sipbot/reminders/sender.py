@@ -1,0 +1,170 @@
+"""The reminder sweep: claim what is due, send it through PTB, record what happened.
+
+Runs every few seconds on PTB's JobQueue (APScheduler). Tests call `sweep` directly with
+an injected clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from sipbot.db.engine import session_scope
+from sipbot.db.models import Meeting, Reminder, SipRequest
+from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
+from sipbot.meetings.booking import place_text
+from sipbot.reminders import store
+from sipbot.reminders.schedule import is_quiet, out_of_quiet
+from sipbot.services import Services
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY = timedelta(seconds=10)
+BATCH = 300
+CONCURRENCY = 30  # sends in flight at once; AIORateLimiter keeps them within Telegram's limits
+MAX_ATTEMPTS = 8
+
+PLACE = {
+    "home": N_("meeting.place.home"),
+    "office": N_("meeting.place.office"),
+    "video": N_("meeting.place.video"),
+    "phone": N_("meeting.place.phone"),
+}
+
+
+def where(meeting: Meeting, t: Texts) -> str:
+    detail = place_text(meeting)
+    return t(PLACE[meeting.place]) + (f": {detail}" if detail else "")
+
+
+class ReminderSender:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self._started = False
+
+    async def job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.sweep(context.bot)
+
+    async def sweep(self, bot: Bot) -> int:
+        """Send what is due now; returns how many were handled (sent or otherwise settled)."""
+        now = self.s.clock()
+        if not self._started:
+            # A kill may have left rows marked as being sent: they go out again now.
+            recovered = store.recover(self.s.engine, now, all_sending=True)
+            self._started = True
+            if recovered:
+                log.info("reminders.recovered count=%s", recovered)
+        else:
+            store.recover(self.s.engine, now)
+        handled = 0
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(row: Reminder) -> None:
+            async with gate:
+                await self._send(bot, row)
+
+        while rows := store.claim_due(self.s.engine, now, BATCH):
+            await asyncio.gather(*(one(r) for r in rows))
+            handled += len(rows)
+        return handled
+
+    async def _send(self, bot: Bot, row: Reminder) -> None:
+        engine, now = self.s.engine, self.s.clock()
+        policy, tz = self.s.deployment.reminders, self.s.settings.tz
+        if row.event_at <= now:
+            store.finish(engine, row.id, "missed", now)  # type: ignore[arg-type]
+            log.info("reminder.missed id=%s kind=%s", row.id, row.kind)
+            return
+        if is_quiet(now, tz, policy):
+            store.finish(engine, row.id, "pending", now, retry_at=out_of_quiet(now, tz, policy))  # type: ignore[arg-type]
+            return
+        with session_scope(engine) as s:
+            meeting = s.get(Meeting, row.meeting_id)
+            request = s.get(SipRequest, meeting.request_id) if meeting else None
+        if meeting is None or request is None or meeting.status != "booked":
+            store.finish(engine, row.id, "cancelled", now)  # type: ignore[arg-type]
+            return
+        try:
+            await self._deliver(bot, row, meeting, request)
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int) else exc.retry_after.seconds
+            store.finish(
+                engine,
+                row.id,
+                "pending",
+                now,
+                error="429",
+                retry_at=now + timedelta(seconds=int(wait)),
+            )  # type: ignore[arg-type]
+        except Forbidden:
+            store.finish(engine, row.id, "unreachable", now, error="403")  # type: ignore[arg-type]
+            log.info("reminder.unreachable id=%s audience=%s", row.id, row.audience)
+            if row.audience == "person" and request.assigned_to is not None:
+                await self._tell_staff_unreachable(bot, request)
+        except BadRequest as exc:
+            store.finish(engine, row.id, "failed", now, error=type(exc).__name__)  # type: ignore[arg-type]
+        except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                store.finish(engine, row.id, "failed", now, error=type(exc).__name__)  # type: ignore[arg-type]
+                return
+            backoff = timedelta(seconds=min(30 * 2**row.attempts, 3600))
+            store.finish(
+                engine, row.id, "pending", now, error=type(exc).__name__, retry_at=now + backoff
+            )  # type: ignore[arg-type]
+        else:
+            store.finish(engine, row.id, "sent", now)  # type: ignore[arg-type]
+
+    async def _deliver(
+        self, bot: Bot, row: Reminder, meeting: Meeting, request: SipRequest
+    ) -> None:
+        if row.audience == "staff":
+            t = self.s.catalogs.texts(self.s.texts_for_user(row.chat_id).lang, easy=False)
+            msgid = N_("staff.reminder.meeting")
+            if meeting.kind == "followup":
+                msgid = N_("staff.reminder.followup")
+            text = t(
+                msgid,
+                reference=request.reference,
+                date=t.datetime(meeting.starts_at),
+                where=where(meeting, t),
+            )
+            markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
+            await bot.send_message(row.chat_id, text, reply_markup=markup)
+            return
+        t = self.s.texts_for_user(row.chat_id)
+        answers = request.answers or {}
+        if row.kind == "prepare":
+            text = t(
+                "person.reminder.prepare",
+                date=t.datetime(meeting.starts_at),
+                goal=answers.get("main_goal", ""),
+                problems=answers.get("problems", ""),
+            )
+            markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
+            await bot.send_message(row.chat_id, text, reply_markup=markup)
+            return
+        msgid = N_("person.reminder.meeting")
+        if meeting.kind == "followup":
+            msgid = N_("person.reminder.followup")
+        text = t(
+            msgid,
+            date=t.datetime(meeting.starts_at),
+            where=where(meeting, t),
+            reference=request.reference,
+        )
+        await bot.send_message(row.chat_id, text)
+
+    async def _tell_staff_unreachable(self, bot: Bot, request: SipRequest) -> None:
+        assert request.assigned_to is not None
+        t = self.s.catalogs.texts(self.s.texts_for_user(request.assigned_to).lang, easy=False)
+        try:
+            await bot.send_message(
+                request.assigned_to, t("staff.reminder.unreachable", reference=request.reference)
+            )
+        except TelegramError as exc:
+            log.warning("reminder.staff_unreachable kind=%s", type(exc).__name__)

@@ -1,0 +1,243 @@
+"""Booking in the staff chat: time, length, place; moving and cancelling; the follow-up.
+
+A booking is asked a piece at a time. What has been chosen so far waits in the staff
+member's user_data under BOOKING_KEY; typed parts (a time, an address) come through
+StaffBot.take_input as the input actions listed in INPUTS.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import ContextTypes
+
+from sipbot.citizen.meeting_notice import send_notice
+from sipbot.db.models import StaffMember
+from sipbot.i18n import N_, Texts
+from sipbot.keyboards import kb
+from sipbot.meetings import booking
+from sipbot.meetings.times import TimeProblem, parse_meeting_time, slots
+from sipbot.services import Services
+from sipbot.staff import work
+from sipbot.status import refusal
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+BOOKING_KEY = "booking"
+INPUT_KEY = "staff_input"  # in the staff member's user_data: what their next text is for
+INPUTS = ("book_time", "book_detail", "book_responsible", "move_time")
+PLACE_LABELS = {
+    "home": N_("staff.place.home"),
+    "office": N_("staff.place.office"),
+    "video": N_("staff.place.video"),
+    "phone": N_("staff.place.phone"),
+}
+DETAIL_ASK = {
+    "office": N_("staff.ask.place_office"),
+    "video": N_("staff.ask.place_video"),
+    "phone": N_("staff.ask.place_phone"),
+}
+TIME_PROBLEM = {
+    "unreadable": N_("staff.time.unreadable"),
+    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
+    "past": N_("staff.time.past"),
+    "too_far": N_("staff.time.too_far"),
+    "outside_hours": N_("staff.time.outside_hours"),
+}
+
+
+class StaffBooking:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _data(self, context: Context, staff: StaffMember) -> dict[str, Any]:
+        return context.application.user_data[staff.telegram_id]
+
+    async def start(
+        self, context: Context, staff: StaffMember, rid: int, what: str, t: Texts
+    ) -> None:
+        """Begin: book the meeting or a follow-up, move one, or call the meeting off."""
+        request = work.check_acting(self.s.engine, staff, rid)
+        data = self._data(context, staff)
+        if what == "meeting":
+            status = booking.passed_on_the_way(request.status, "meeting") or request.status
+            if (code := refusal(status, request.consent, "meeting_booked")) is not None:
+                raise work.Refused(code)
+            data[BOOKING_KEY] = {"request": rid, "kind": "meeting"}
+            await self._ask_time(context, staff, rid, "book_time", t)
+        elif what == "followup":
+            if request.status not in ("meeting_booked", "followup_booked"):
+                raise work.Refused("not_allowed")
+            data[BOOKING_KEY] = {"request": rid, "kind": "followup"}
+            await self._ask(context, staff, rid, "book_responsible", t("staff.ask.responsible"), t)
+        elif what in ("move_meeting", "move_followup"):
+            kind = what.removeprefix("move_")
+            data[BOOKING_KEY] = {"request": rid, "kind": kind}
+            await self._ask_time(context, staff, rid, "move_time", t)
+        elif what == "cancel":
+            request, meeting = booking.cancel_meeting(self.s.engine, self.s.clock, staff, rid)
+            log.info("meeting.cancelled id=%s", request.id)
+            delivered = await send_notice(context.bot, self.s, request, meeting, "cancelled")
+            await self._done(context, staff, request.id, request.reference, delivered, t)  # type: ignore[arg-type]
+        else:
+            raise work.Refused("not_allowed")
+
+    async def _ask(
+        self,
+        context: Context,
+        staff: StaffMember,
+        rid: int,
+        action: str,
+        text: str,
+        t: Texts,
+        extra_rows: list[list[tuple[str, str]]] | None = None,
+    ) -> None:
+        self._data(context, staff)[INPUT_KEY] = {"action": action, "request": rid}
+        rows = [*(extra_rows or []), [(t("staff.button.cancel"), "S:x:0")]]
+        await context.bot.send_message(staff.telegram_id, text, reply_markup=kb(*rows))
+
+    async def _ask_time(
+        self, context: Context, staff: StaffMember, rid: int, action: str, t: Texts
+    ) -> None:
+        tz = self.s.settings.tz
+        suggested = slots(self.s.clock(), tz, days=5)
+        rows = [
+            [
+                (t.datetime(at), f"S:b:{rid}:slot:{int(at.timestamp())}")
+                for at in suggested[i : i + 2]
+            ]
+            for i in range(0, len(suggested), 2)
+        ]
+        await self._ask(context, staff, rid, action, t("staff.ask.time"), t, rows)
+
+    async def on_button(
+        self, context: Context, staff: StaffMember, rid: int, what: str, value: str, t: Texts
+    ) -> None:
+        """The parts chosen by button: a suggested time, a length, a place."""
+        data = self._data(context, staff)
+        pending = data.get(BOOKING_KEY)
+        if what in ("meeting", "followup", "move_meeting", "move_followup", "cancel"):
+            await self.start(context, staff, rid, what, t)
+            return
+        if not pending or pending.get("request") != rid:
+            raise work.Refused("not_allowed")  # an old booking's button
+        if what == "slot" and value.isdigit():
+            action = (data.get(INPUT_KEY) or {}).get("action")
+            data.pop(INPUT_KEY, None)
+            at = datetime.fromtimestamp(int(value), tz=self.s.settings.tz)
+            await self.time_chosen(context, staff, rid, at, action == "move_time", t)
+        elif what == "len" and value.isdigit() and int(value) in booking.LENGTHS:
+            pending["minutes"] = int(value)
+            rows = [[(t(label), f"S:b:{rid}:place:{p}")] for p, label in PLACE_LABELS.items()]
+            await context.bot.send_message(
+                staff.telegram_id, t("staff.ask.place"), reply_markup=kb(*rows)
+            )
+        elif what == "place" and value in booking.PLACES:
+            pending["place"] = value
+            if value == "home":
+                await self._book(context, staff, rid, None, t)
+            else:
+                await self._ask(context, staff, rid, "book_detail", t(DETAIL_ASK[value]), t)
+        else:
+            raise work.Refused("not_allowed")
+
+    async def take(
+        self,
+        context: Context,
+        staff: StaffMember,
+        pending_input: dict[str, Any],
+        text: str,
+        t: Texts,
+    ) -> None:
+        """A typed part of the booking."""
+        rid, action = int(pending_input["request"]), pending_input["action"]
+        booking_state = self._data(context, staff).get(BOOKING_KEY) or {}
+        if booking_state.get("request") != rid:
+            raise work.Refused("not_allowed")
+        if action in ("book_time", "move_time"):
+            try:
+                at = parse_meeting_time(text, self.s.clock(), self.s.settings.tz)
+            except TimeProblem as problem:
+                self._data(context, staff)[INPUT_KEY] = pending_input  # ask again
+                msgid = TIME_PROBLEM.get(str(problem.code), TIME_PROBLEM["unreadable"])
+                await context.bot.send_message(staff.telegram_id, t(msgid))
+                return
+            await self.time_chosen(context, staff, rid, at, action == "move_time", t)
+        elif action == "book_responsible":
+            booking_state["responsible"] = text
+            await self._ask_time(context, staff, rid, "book_time", t)
+        elif action == "book_detail":
+            await self._book(context, staff, rid, text, t)
+
+    async def time_chosen(
+        self,
+        context: Context,
+        staff: StaffMember,
+        rid: int,
+        at: datetime,
+        moving: bool,
+        t: Texts,
+    ) -> None:
+        state = self._data(context, staff)[BOOKING_KEY]
+        if moving:
+            request, meeting = booking.move_time(
+                self.s.engine,
+                self.s.clock,
+                staff,
+                rid,
+                state["kind"],
+                at,
+                self.s.settings.tz,
+                self.s.deployment.reminders,
+            )
+            self._data(context, staff).pop(BOOKING_KEY, None)
+            delivered = await send_notice(context.bot, self.s, request, meeting, "moved")
+            await self._done(context, staff, rid, request.reference, delivered, t)
+            return
+        state["at"] = at.isoformat()
+        rows = [[(t("staff.length", minutes=m), f"S:b:{rid}:len:{m}") for m in booking.LENGTHS]]
+        await context.bot.send_message(
+            staff.telegram_id, t("staff.ask.length"), reply_markup=kb(*rows)
+        )
+
+    async def _book(
+        self, context: Context, staff: StaffMember, rid: int, detail: str | None, t: Texts
+    ) -> None:
+        state = self._data(context, staff).pop(BOOKING_KEY)
+        request, meeting = booking.book(
+            self.s.engine,
+            self.s.clock,
+            staff,
+            rid,
+            kind=state["kind"],
+            starts_at=datetime.fromisoformat(state["at"]),
+            minutes=state.get("minutes", 60),
+            place=state.get("place", "office"),
+            detail=detail,
+            tz=self.s.settings.tz,
+            policy=self.s.deployment.reminders,
+            responsible=state.get("responsible"),
+        )
+        log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
+        delivered = await send_notice(context.bot, self.s, request, meeting, "new")
+        await self._done(context, staff, rid, request.reference, delivered, t)
+
+    async def _done(
+        self,
+        context: Context,
+        staff: StaffMember,
+        rid: int,
+        reference: str,
+        delivered: bool,
+        t: Texts,
+    ) -> None:
+        msgid = N_("staff.done.booked")
+        if not delivered:
+            msgid = N_("staff.refused.unreachable")
+        await context.bot.send_message(
+            staff.telegram_id,
+            t(msgid, reference=reference),
+            reply_markup=kb([(t("staff.button.card"), f"S:o:{rid}")]),
+        )
