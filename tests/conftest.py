@@ -126,6 +126,10 @@ async def bot(services: Services) -> AsyncIterator[RunningBot]:
     """The real Application long-polling the emulator over HTTP."""
     app = build_application(services, rate_limit=False)
     async with app:
+        # Tests run the sweeps themselves with the fake clock; the jobs stay registered
+        # (tests check that) but paused, so no sweep runs on the wall clock mid-test.
+        for job in app.job_queue.jobs():  # type: ignore[union-attr]
+            job.enabled = False
         await app.post_init(app)  # type: ignore[misc]  # run_polling would call it
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=5)  # type: ignore[union-attr]

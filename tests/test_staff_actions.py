@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import icalendar
 from sqlmodel import select
 
 from sipbot.db.engine import session_scope
@@ -217,3 +221,53 @@ async def test_voice_answers_are_played_on_demand(emu: BotApiEmulator, bot: Runn
     anna.press(listen)
     voice = await anna.user.wait_for(lambda m: m.voice is not None)
     assert emu.file_bytes(voice.voice.file_id) == b"OggS-the-persons-voice"  # type: ignore[union-attr]
+
+
+def _ics(emu: BotApiEmulator, msg: object) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical(emu.file_bytes(msg.document.file_id))  # type: ignore[attr-defined]
+
+
+async def test_notice_calendar_file_follows_the_meeting_when_moved_and_cancelled(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, person, request = await _claimed(emu, bot, "self", 990)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "8/12 9:15", 60, "phone", "Anna ringer 063-14 00 00")
+    first = _ics(emu, await person.user.wait_for(lambda m: m.document is not None))
+    (event,) = first.walk("VEVENT")
+    assert first["METHOD"] == "REQUEST" and int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == datetime(
+        2026, 12, 8, 9, 15, tzinfo=ZoneInfo("Europe/Stockholm")
+    )
+    assert any(c.name == "VTIMEZONE" for c in first.walk())
+    # The person can come, and says so; Anna hears it.
+    person.user.press(person.t("person.notice.can_come"))
+    await person.sees("person.notice.thanks")
+    await anna.sees("staff.notice.can_come", reference=request.reference)
+    # Moved: same UID, higher SEQUENCE.
+    await anna.card_with("staff.button.move_meeting")
+    await anna.presses("staff.button.move_meeting", "staff.ask.time")
+    await anna.types("9/12 14:00", "staff.done.booked", reference=request.reference)
+    await person.sees("person.notice.moved", reference=request.reference)
+    moved = _ics(emu, await person.user.wait_for(lambda m: m.document is not None))
+    (moved_event,) = moved.walk("VEVENT")
+    assert str(moved_event["UID"]) == str(event["UID"]) and int(moved_event["SEQUENCE"]) == 1
+    assert moved_event.decoded("DTSTART").hour == 14
+    # The person needs another time: their reason reaches Anna through the relay.
+    person.user.press(person.t("person.notice.other_time"))
+    await person.sees("person.notice.other_time_ask")
+    await person.says("Jag jobbar då. Efter 15 går bra.", then="person.reply_sent")
+    await anna.sees("staff.notice.other_time", reference=request.reference)
+    await anna.sees("staff.reply_from_person", text="Jag jobbar då. Efter 15 går bra.")
+    # Cancelled: METHOD:CANCEL for the same UID; the request is back to contacted.
+    await anna.card_with("staff.button.cancel_meeting")
+    await anna.presses(
+        "staff.button.cancel_meeting", "staff.done.booked", reference=request.reference
+    )
+    await person.sees("person.notice.cancelled", reference=request.reference)
+    cancelled = _ics(emu, await person.user.wait_for(lambda m: m.document is not None))
+    (cancelled_event,) = cancelled.walk("VEVENT")
+    assert cancelled["METHOD"] == "CANCEL" and str(cancelled_event["UID"]) == str(event["UID"])
+    assert int(cancelled_event["SEQUENCE"]) == 2
+    assert _row(bot, request.id).status == "contacted"
