@@ -58,7 +58,8 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
         .post_init(_register_commands(services))
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        limiter = AIORateLimiter(overall_max_rate=services.settings.send_rate, max_retries=3)
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
 
     runner = FlowRunner(services)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     conversations_dir: Path = ROOT / "conversations"
     locales_dir: Path = ROOT / "locales"
     log_level: str = "INFO"
+    # Messages per second overall. Telegram allows about 30; raise it only against a local
+    # Bot API server or the emulator.
+    send_rate: int = Field(default=30, ge=1, le=10_000)
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -2,50 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sipbot.config import Settings
 from sipbot.db.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
+from tests.restart import bot_process, hard_kill
 from tests.story import Person
-
-
-@asynccontextmanager
-async def bot_process(
-    settings: Settings, tmp_path: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`sipbot run` as its own process, long-polling the test's emulator."""
-    env = {
-        **os.environ,
-        "SIPBOT_TELEGRAM_TOKEN": settings.telegram_token,
-        "SIPBOT_TELEGRAM_API_URL": settings.telegram_api_url,
-        "SIPBOT_DATABASE_URL": settings.db_url,
-        "SIPBOT_SECRET_KEY": settings.secret_key,
-        "SIPBOT_DATA_DIR": str(tmp_path),
-    }
-    log = (tmp_path / "bot.log").open("ab")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sipbot", "run", env=env, stdout=log, stderr=log, cwd=tmp_path
-    )
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-        log.close()
-
-
-async def hard_kill(proc: asyncio.subprocess.Process) -> None:
-    proc.send_signal(signal.SIGKILL)
-    assert await proc.wait() == -signal.SIGKILL
 
 
 async def test_hard_kill_at_three_steps_continues_where_the_person_was(
