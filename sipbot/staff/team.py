@@ -70,6 +70,13 @@ class Team:
             audit(s, self.s.clock(), admin.telegram_id, "stats", detail=f"unit={admin.unit}")
         await context.bot.send_message(chat_id, stats_text(self.s, admin, t))
 
+    def _colleague(self, admin: members.StaffMember, arg: str) -> members.StaffMember | None:
+        """Another active member of the admin's own unit, or None."""
+        target = members.member(self.s.engine, int(arg)) if arg.isdigit() else None
+        if target is None or target.unit != admin.unit or target.telegram_id == admin.telegram_id:
+            return None
+        return target
+
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
@@ -93,15 +100,11 @@ class Team:
             await context.bot.send_message(
                 chat_id, t("staff.team.invite_link", link=link, hours=72)
             )
-        elif action == "remove" and arg.isdigit():
-            target = members.member(self.s.engine, int(arg))
-            if (
-                target is None
-                or target.unit != admin.unit
-                or target.telegram_id == admin.telegram_id
-            ):
-                await query.answer(t("staff.not_available"))
-                return
+        elif action in ("remove", "remove_yes") and self._colleague(admin, arg) is None:
+            await query.answer(t("staff.not_available"))
+        elif action == "remove":
+            target = self._colleague(admin, arg)
+            assert target is not None
             await query.answer()
             await context.bot.send_message(
                 chat_id,
@@ -111,15 +114,9 @@ class Team:
                     [(t("staff.button.cancel"), "G:list:")],
                 ),
             )
-        elif action == "remove_yes" and arg.isdigit():
-            target = members.member(self.s.engine, int(arg))
-            if (
-                target is None
-                or target.unit != admin.unit
-                or target.telegram_id == admin.telegram_id
-            ):
-                await query.answer(t("staff.not_available"))
-                return
+        elif action == "remove_yes":
+            target = self._colleague(admin, arg)
+            assert target is not None
             members.remove(self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id)
             log.info("staff.removed unit=%s", admin.unit)
             await query.answer(t("staff.team.removed"))
