@@ -50,9 +50,18 @@ class Staff:
         await self.user.until(lambda: self.t(label_id) in self.user.last.button_texts)  # type: ignore[union-attr]
 
     async def books(
-        self, reference: str, when: str, minutes: int, place: str, detail: str | None
+        self,
+        reference: str,
+        when: str,
+        minutes: int,
+        place: str,
+        detail: str | None,
+        *,
+        leave_out: tuple[str, ...] = (),
+        convener: str | None = None,
     ) -> BotMessage:
-        """Answer the booking's questions: time, length, place and where exactly."""
+        """Answer the booking's questions: time, length, place and where exactly, whom to
+        invite (`leave_out`: actor labels to untick) and who convenes (None: the unit)."""
         await self.types(when, "staff.ask.length")
         self.press(self.t("staff.length", minutes=minutes))
         await self.sees("staff.ask.place")
@@ -60,4 +69,11 @@ class Staff:
         if detail is not None:
             await self.sees(f"staff.ask.place_{place}")
             self.user.send(detail)
+        await self.sees("staff.ask.invitees")
+        for label in leave_out:
+            self.press("✅ " + label)
+            await self.user.wait_for(lambda m, x=label: ("▫️ " + x) in m.button_texts)
+        self.press(self.t("button.done"))
+        await self.sees("staff.ask.convener")
+        self.press(convener or self.t("staff.convener.unit"))
         return await self.sees("staff.done.booked", reference=reference)

@@ -106,7 +106,16 @@ async def test_no_meeting_before_consent_is_confirmed(emu: BotApiEmulator, bot: 
     await anna.types("igår 10:00", "staff.time.unreadable")
     await anna.types("2026-11-20 10:00", "staff.time.past")
     await anna.types("7/12 21:00", "staff.time.outside_hours")
-    await anna.books(request.reference, "7/12 13:30", 90, "office", "Storgatan 1, Berg")
+    employer, fk = anna.t("actor.arbetsgivare"), anna.t("actor.forsakringskassan")
+    await anna.books(
+        request.reference,
+        "7/12 13:30",
+        90,
+        "office",
+        "Storgatan 1, Berg",
+        leave_out=(employer,),
+        convener=fk,
+    )
     row = _row(bot, request.id)
     assert row.status == "meeting_booked"
     assert row.meeting_at is not None and row.meeting_at.isoformat() == "2026-12-07T12:30:00+00:00"
@@ -116,9 +125,8 @@ async def test_no_meeting_before_consent_is_confirmed(emu: BotApiEmulator, bot: 
         date=person.t.datetime(row.meeting_at),
         minutes=90,
         where=person.t("meeting.place.office") + ": Storgatan 1, Berg",
-        who=", ".join(
-            person.t(f"actor.{a}") for a in BRANCHES["relative_without_link"][0]["actors"]
-        ),
+        # The employer was left out; Försäkringskassan calls the meeting.
+        who=person.t("meeting.convener", name=person.t("actor.forsakringskassan")),
         goal=BRANCHES["relative_without_link"][0]["main_goal"],
         problems=BRANCHES["relative_without_link"][0]["problems"],
         responsible="–",

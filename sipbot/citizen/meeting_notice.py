@@ -30,9 +30,19 @@ NOTICE = {
 }
 
 
-def invitees(request: SipRequest, t: Texts) -> str:
-    actors = (request.answers or {}).get("actors") or []
-    return ", ".join(t(ACTOR_LABELS[a]) for a in actors if a in ACTOR_LABELS) or "–"
+def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
+    """Who is invited, the convener marked; the person's own choice when staff chose none."""
+    actors = meeting.invitees
+    if actors is None:
+        actors = (request.answers or {}).get("actors") or []
+    names = []
+    for actor in actors:
+        if actor in ACTOR_LABELS:
+            name = t(ACTOR_LABELS[actor])
+            if actor == meeting.convener:
+                name = t("meeting.convener", name=name)
+            names.append(name)
+    return ", ".join(names) or "–"
 
 
 async def send_notice(
@@ -49,7 +59,7 @@ async def send_notice(
         date=t.datetime(meeting.starts_at),
         minutes=meeting.minutes,
         where=where(meeting, t),
-        who=invitees(request, t),
+        who=invitees(request, meeting, t),
         goal=answers.get("main_goal", ""),
         problems=answers.get("problems", "") if isinstance(answers.get("problems"), str) else "",
         responsible=(meeting.place_detail or {}).get("responsible") or "–",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from sipbot.db.crypto import EncryptedJSON
@@ -195,6 +195,8 @@ class Meeting(SQLModel, table=True):
     minutes: int
     place: str = Field(max_length=16)  # home, office, video, phone
     place_detail: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))  # address…
+    invitees: list[str] | None = Field(default=None, sa_column=Column(JSON))  # actor ids
+    convener: str | None = Field(default=None, max_length=32)  # an actor id, or "unit"
     uid: str = Field(max_length=64)
     sequence: int = 0
     status: str = Field(max_length=16)  # booked, cancelled, held

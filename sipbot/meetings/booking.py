@@ -61,8 +61,13 @@ def book(
     tz: ZoneInfo,
     policy: ReminderPolicy,
     responsible: str | None = None,
+    invitees: list[str] | None = None,
+    convener: str | None = None,
 ) -> tuple[SipRequest, Meeting]:
-    """Book the meeting (or the follow-up): the request moves to meeting/follow-up booked."""
+    """Book the meeting (or the follow-up): the request moves to meeting/follow-up booked.
+
+    `invitees` are actor ids from the person's chosen ones; `convener` one of them or "unit".
+    """
     if place not in PLACES or minutes not in LENGTHS or kind not in KIND_STATUS:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
@@ -88,6 +93,8 @@ def book(
             place_detail={"text": detail, "responsible": responsible}
             if detail or responsible
             else None,
+            invitees=invitees,
+            convener=convener,
             uid=f"{uuid.uuid4()}@sipbot",
             status="booked",
             booked_by=staff.telegram_id,

@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from sipbot.citizen.meeting_notice import send_notice
 from sipbot.db.models import StaffMember
+from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings import booking
@@ -137,9 +138,25 @@ class StaffBooking:
         elif what == "place" and value in booking.PLACES:
             pending["place"] = value
             if value == "home":
-                await self._book(context, staff, rid, None, t)
+                await self._ask_invitees(context, staff, rid, t)
             else:
                 await self._ask(context, staff, rid, "book_detail", t(DETAIL_ASK[value]), t)
+        elif what == "inv" and value.isdigit() and int(value) < len(pending.get("choices", [])):
+            actor = pending["choices"][int(value)]
+            chosen: list[str] = pending["invitees"]
+            chosen.remove(actor) if actor in chosen else chosen.append(actor)
+            await self._ask_invitees(context, staff, rid, t)
+        elif what == "invdone":
+            rows = [
+                [(t(ACTOR_LABELS[a]), f"S:b:{rid}:conv:{a}")] for a in pending.get("invitees", [])
+            ]
+            rows.append([(t("staff.convener.unit"), f"S:b:{rid}:conv:unit")])
+            await context.bot.send_message(
+                staff.telegram_id, t("staff.ask.convener"), reply_markup=kb(*rows)
+            )
+        elif what == "conv" and (value == "unit" or value in pending.get("invitees", [])):
+            pending["convener"] = value
+            await self._book(context, staff, rid, pending.get("detail"), t)
         else:
             raise work.Refused("not_allowed")
 
@@ -169,7 +186,8 @@ class StaffBooking:
             booking_state["responsible"] = text
             await self._ask_time(context, staff, rid, "book_time", t)
         elif action == "book_detail":
-            await self._book(context, staff, rid, text, t)
+            booking_state["detail"] = text
+            await self._ask_invitees(context, staff, rid, t)
 
     async def time_chosen(
         self,
@@ -202,6 +220,33 @@ class StaffBooking:
             staff.telegram_id, t("staff.ask.length"), reply_markup=kb(*rows)
         )
 
+    async def _ask_invitees(self, context: Context, staff: StaffMember, rid: int, t: Texts) -> None:
+        """Whom to invite, from those the person chose (all of them to begin with)."""
+        state = self._data(context, staff)[BOOKING_KEY]
+        if "choices" not in state:
+            card = work.view(self.s.engine, self.s.clock, staff, rid)
+            actors = [
+                a for a in (card.request.answers or {}).get("actors") or [] if a in ACTOR_LABELS
+            ]
+            state["choices"], state["invitees"] = actors, list(actors)
+        if not state["choices"]:
+            state["convener"] = "unit"
+            await self._book(context, staff, rid, state.get("detail"), t)
+            return
+        rows = [
+            [
+                (
+                    ("✅ " if a in state["invitees"] else "▫️ ") + t(ACTOR_LABELS[a]),
+                    f"S:b:{rid}:inv:{i}",
+                )
+            ]
+            for i, a in enumerate(state["choices"])
+        ]
+        rows.append([(t("button.done"), f"S:b:{rid}:invdone")])
+        await context.bot.send_message(
+            staff.telegram_id, t("staff.ask.invitees"), reply_markup=kb(*rows)
+        )
+
     async def _book(
         self, context: Context, staff: StaffMember, rid: int, detail: str | None, t: Texts
     ) -> None:
@@ -219,6 +264,8 @@ class StaffBooking:
             tz=self.s.settings.tz,
             policy=self.s.deployment.reminders,
             responsible=state.get("responsible"),
+            invitees=state.get("invitees"),
+            convener=state.get("convener"),
         )
         log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
         delivered = await send_notice(context.bot, self.s, request, meeting, "new")

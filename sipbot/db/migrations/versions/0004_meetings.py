@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 15:56:42.170022
+Create Date: 2026-11-22 16:15:05.136501
 """
 
 import sqlalchemy as sa
@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("place", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("place_detail", sipbot.db.crypto.EncryptedJSON(), nullable=True),
+        sa.Column("invitees", sa.JSON(), nullable=True),
+        sa.Column("convener", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("uid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
