@@ -11,7 +11,7 @@ from sqlmodel import select
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.playground.emulator import BotApiEmulator
-from sipbot.requests import delete_person_requests
+from sipbot.requests import delete_person_requests, submit_request
 from sipbot.staff.escalation import Escalator
 from tests.conftest import FakeClock, RunningBot, staff_group
 from tests.scripts import BRANCHES
@@ -279,3 +279,34 @@ async def test_notice_calendar_file_follows_the_meeting_when_moved_and_cancelled
     assert cancelled["METHOD"] == "CANCEL" and str(cancelled_event["UID"]) == str(event["UID"])
     assert int(cancelled_event["SEQUENCE"]) == 2
     assert _row(bot, request.id).status == "contacted"
+
+
+async def test_the_queue_pages_eight_at_a_time_longest_waiting_first(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    script, _ = BRANCHES["self"]
+    references = []
+    for i in range(10):
+        request = submit_request(
+            bot.services.engine,
+            bot.services.deployment,
+            clock,
+            telegram_id=2000 + i,
+            flow_id="sip_request",
+            flow_version=bot.services.flows["sip_request"].version,
+            answers=script,
+            language="sv",
+            easy=False,
+            tz=bot.services.settings.tz,
+        )
+        references.append(request.reference)
+        clock.advance(minutes=5)
+    anna = Staff(emu, bot.services, 995, "Anna")
+    await anna.enrol("ostersund")
+    first = await anna.types("/queue", "staff.queue.title", tab=anna.t("staff.tab.new", n=10))
+    assert [b for b in first.button_texts if b.startswith("SIP-")] == references[:8]
+    anna.press(anna.t("staff.button.next"))
+    second = await anna.user.wait_for(lambda m: m.edited and references[8] in (m.text or ""))
+    assert [b for b in second.button_texts if b.startswith("SIP-")] == references[8:]
+    assert anna.t("staff.button.prev") in second.button_texts
+    assert anna.t("staff.button.next") not in second.button_texts
