@@ -19,7 +19,7 @@ from sipbot.people import save_preferences
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.reminders.schedule import reminder_times
 from sipbot.reminders.sender import SWEEP_EVERY, ReminderSender, where
-from sipbot.requests import submit_request
+from sipbot.requests import delete_person_requests, submit_request
 from sipbot.staff import members, work
 from tests.conftest import FakeClock, RunningBot
 from tests.scripts import BRANCHES
@@ -269,3 +269,15 @@ async def test_quiet_hours_hold_a_late_reminder_until_eight(
 async def test_the_sweep_runs_on_the_scheduler(bot: RunningBot) -> None:
     (job,) = bot.app.job_queue.get_jobs_by_name("reminders")  # type: ignore[union-attr]
     assert job.trigger.interval == SWEEP_EVERY  # type: ignore[attr-defined]
+
+
+async def test_no_reminder_after_the_person_withdrew_or_deleted(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    staff, rid = _setup(bot, emu, clock)
+    _book(bot, clock, staff, rid, _local(2026, 12, 3, 13, 30))
+    delete_person_requests(bot.services.engine, clock, PERSON)
+    clock.now = _local(2026, 12, 2, 10, 0)
+    await ReminderSender(bot.services).sweep(bot.app.bot)
+    assert {r.status for r in _reminders(bot)} == {"cancelled"}
+    assert emu.user(PERSON).messages == []

@@ -22,6 +22,7 @@ from sipbot.meetings.booking import place_text
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.services import Services
+from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = timedelta(seconds=10)
@@ -86,7 +87,12 @@ class ReminderSender:
         with session_scope(engine) as s:
             meeting = s.get(Meeting, row.meeting_id)
             request = s.get(SipRequest, meeting.request_id) if meeting else None
-        if meeting is None or request is None or meeting.status != "booked":
+        if (
+            meeting is None
+            or request is None
+            or meeting.status != "booked"
+            or request.status not in OPEN  # withdrawn, deleted or closed since it was booked
+        ):
             store.finish(engine, row.id, "cancelled", now)  # type: ignore[arg-type]
             return
         try:
