@@ -281,3 +281,20 @@ async def test_no_reminder_after_the_person_withdrew_or_deleted(
     await ReminderSender(bot.services).sweep(bot.app.bot)
     assert {r.status for r in _reminders(bot)} == {"cancelled"}
     assert emu.user(PERSON).messages == []
+
+
+async def test_the_staff_reminder_goes_to_whoever_has_the_request_now(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    staff, rid = _setup(bot, emu, clock)
+    _book(bot, clock, staff, rid, _local(2026, 12, 3, 13, 30))
+    colleague = emu.user(702)
+    token = members.create_invite(bot.services.engine, clock, "ostersund")
+    members.accept_invite(bot.services.engine, clock, token, 702, "Bo")
+    work.assign(bot.services.engine, clock, staff, rid, 702)
+    clock.now = _local(2026, 11, 26, 10, 0)
+    await ReminderSender(bot.services).sweep(bot.app.bot)
+    with session_scope(bot.services.engine) as s:
+        reference = s.get(SipRequest, rid).reference  # type: ignore[union-attr]
+    assert any(reference in (m.text or "") for m in colleague.messages)
+    assert not any(reference in (m.text or "") for m in emu.user(STAFF).messages)

@@ -129,7 +129,9 @@ class ReminderSender:
         self, bot: Bot, row: Reminder, meeting: Meeting, request: SipRequest
     ) -> None:
         if row.audience == "staff":
-            t = self.s.catalogs.texts(self.s.texts_for_user(row.chat_id).lang, easy=False)
+            # Whoever has the request now: it may have changed hands since the booking.
+            chat_id = request.assigned_to or row.chat_id
+            t = self.s.catalogs.texts(self.s.texts_for_user(chat_id).lang, easy=False)
             msgid = N_("staff.reminder.meeting")
             if meeting.kind == "followup":
                 msgid = N_("staff.reminder.followup")
@@ -140,7 +142,7 @@ class ReminderSender:
                 where=where(meeting, t),
             )
             markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
-            await bot.send_message(row.chat_id, text, reply_markup=markup)
+            await bot.send_message(chat_id, text, reply_markup=markup)
             return
         t = self.s.texts_for_user(row.chat_id)
         answers = request.answers or {}
