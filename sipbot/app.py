@@ -6,7 +6,6 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -30,6 +29,7 @@ from sipbot.citizen.submit import RequestSubmit
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
+from sipbot.ratelimit import WindowRateLimiter
 from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
 from sipbot.reminders.sender import ReminderSender
 from sipbot.services import Services
@@ -58,8 +58,9 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
         .post_init(_register_commands(services))
     )
     if rate_limit:
-        limiter = AIORateLimiter(overall_max_rate=services.settings.send_rate, max_retries=3)
-        builder = builder.rate_limiter(limiter)
+        builder = builder.rate_limiter(
+            WindowRateLimiter(services.settings.send_rate, max_retries=3)
+        )
     app = builder.build()
 
     runner = FlowRunner(services)
