@@ -35,7 +35,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +50,10 @@ from sipbot.cli import new_key  # noqa: E402
 from sipbot.config import load_settings  # noqa: E402
 from sipbot.db.engine import session_scope  # noqa: E402
 from sipbot.db.migrate import upgrade  # noqa: E402
-from sipbot.db.models import Meeting, Reminder  # noqa: E402
+from sipbot.db.models import Reminder  # noqa: E402
 from sipbot.playground.emulator import GLOBAL_LIMIT, ApiError, BotApiEmulator  # noqa: E402
+from sipbot.playground.seed import seed_due_reminders  # noqa: E402
 from sipbot.reminders import sender  # noqa: E402
-from sipbot.requests import submit_request  # noqa: E402
 from sipbot.services import Services  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -126,47 +125,7 @@ def awake_deployment(tmp: Path) -> Path:
 
 
 def seed(services: Services, n: int) -> None:
-    """One meeting two days ahead and n reminders for it, to n chats, due a minute ago."""
-    now = datetime.now(UTC)
-    request = submit_request(
-        services.engine,
-        services.deployment,
-        lambda: now,
-        telegram_id=FIRST_CHAT,
-        flow_id="sip_request",
-        flow_version=services.flows["sip_request"].version,
-        answers={"role": "self", "municipality": "ostersund"},
-        language="sv",
-        easy=False,
-        tz=services.settings.tz,
-    )
-    with session_scope(services.engine) as s:
-        meeting = Meeting(
-            request_id=request.id,
-            kind="meeting",
-            starts_at=now + timedelta(days=2),
-            minutes=60,
-            place="office",
-            uid=f"{uuid.uuid4()}@sipbot",
-            status="booked",
-            created_at=now,
-        )
-        s.add(meeting)
-        s.flush()
-        due = now - timedelta(minutes=1)
-        s.add_all(
-            Reminder(
-                meeting_id=meeting.id,
-                kind="before_1",
-                audience="person",
-                chat_id=FIRST_CHAT + i,
-                due_at=due,
-                event_at=meeting.starts_at,
-                next_try_at=due,
-                status="pending",
-            )
-            for i in range(n)
-        )
+    seed_due_reminders(services, n, FIRST_CHAT, {"role": "self", "municipality": "ostersund"})
 
 
 def statuses(services: Services) -> Counter[str]:

@@ -7,8 +7,7 @@ when the process died, at most one batch in flight.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import time
 from pathlib import Path
 
 import yaml
@@ -16,61 +15,16 @@ from sqlmodel import col, func, select
 
 from sipbot.config import Settings
 from sipbot.db.engine import session_scope
-from sipbot.db.models import Meeting, Reminder
+from sipbot.db.models import Reminder
 from sipbot.playground.emulator import BotApiEmulator
+from sipbot.playground.seed import seed_due_reminders
 from sipbot.reminders.sender import CONCURRENCY
-from sipbot.requests import submit_request
 from sipbot.services import Services
 from tests.restart import bot_process, hard_kill
 from tests.scripts import BRANCHES
 
 N = 2000
 FIRST_CHAT = 100_000
-
-
-def _seed(services: Services) -> None:
-    """One meeting two days ahead, and N reminders for it to N people, all due a minute ago."""
-    now = datetime.now(UTC)
-    script, _ = BRANCHES["self"]
-    request = submit_request(
-        services.engine,
-        services.deployment,
-        lambda: now,
-        telegram_id=FIRST_CHAT,
-        flow_id="sip_request",
-        flow_version=services.flows["sip_request"].version,
-        answers=script,
-        language="sv",
-        easy=False,
-        tz=services.settings.tz,
-    )
-    with session_scope(services.engine) as s:
-        meeting = Meeting(
-            request_id=request.id,
-            kind="meeting",
-            starts_at=now + timedelta(days=2),
-            minutes=60,
-            place="home",
-            uid=f"{uuid.uuid4()}@sipbot",
-            status="booked",
-            created_at=now,
-        )
-        s.add(meeting)
-        s.flush()
-        due = now - timedelta(minutes=1)
-        s.add_all(
-            Reminder(
-                meeting_id=meeting.id,
-                kind="before_1",
-                audience="person",
-                chat_id=FIRST_CHAT + i,
-                due_at=due,
-                event_at=meeting.starts_at,
-                next_try_at=due,
-                status="pending",
-            )
-            for i in range(N)
-        )
 
 
 def _count(services: Services, status: str) -> int:
@@ -97,7 +51,7 @@ async def test_kill_while_sending_loses_no_reminder(
     deployment = tmp_path / "deployment-awake.yaml"
     deployment.write_text(yaml.safe_dump(data, allow_unicode=True))
     users = [emu.user(FIRST_CHAT + i) for i in range(N)]
-    _seed(services)
+    seed_due_reminders(services, N, FIRST_CHAT, BRANCHES["self"][0])
     fast = {"SIPBOT_SEND_RATE": "400", "SIPBOT_DEPLOYMENT": str(deployment)}
 
     def delivered() -> int:
