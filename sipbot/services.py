@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from telegram import Update
@@ -26,6 +26,8 @@ class Services:
     catalogs: Catalogs
     flows: dict[str, Flow]
     clock: Clock = utcnow
+    # The reader's words for the update being handled: read once per update, not per message.
+    _texts: dict[int, tuple[int, Texts]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -49,5 +51,15 @@ class Services:
     def texts_for(self, update: Update) -> Texts:
         """The reader's language and register (Telegram's language until they choose)."""
         user = update.effective_user
-        lang, easy = preferences(self.engine, user.id if user else 0, user and user.language_code)
-        return self.catalogs.texts(lang, easy)
+        user_id = user.id if user else 0
+        cached = self._texts.get(user_id)
+        if cached is not None and cached[0] == update.update_id:
+            return cached[1]
+        lang, easy = preferences(self.engine, user_id, user and user.language_code)
+        texts = self.catalogs.texts(lang, easy)
+        self._texts[user_id] = (update.update_id, texts)
+        return texts
+
+    def preferences_changed(self, telegram_id: int) -> None:
+        """The person chose a language or register, or was forgotten: read them afresh."""
+        self._texts.pop(telegram_id, None)

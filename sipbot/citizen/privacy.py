@@ -64,6 +64,7 @@ class Privacy:
         t = self.s.texts_for(update)  # before the settings go
         was_open = delete_person_requests(self.s.engine, self.s.clock, user_id)
         forget(self.s.engine, user_id)
+        self.s.preferences_changed(user_id)
         # The draft and any other per-user state; only the id of the last update stays, so a
         # redelivered update is not applied again.
         context.user_data.clear()  # type: ignore[union-attr]

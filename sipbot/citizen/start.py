@@ -158,6 +158,7 @@ class CitizenStart:
             await query.answer()
             return
         save_preferences(self.s.engine, update.effective_user.id, self.s.clock, language=lang)
+        self.s.preferences_changed(update.effective_user.id)
         await query.answer()
         context.user_data[CHOOSING_KEY] = True  # type: ignore[index]
         await self._ask_register(update, context)
@@ -182,6 +183,7 @@ class CitizenStart:
         save_preferences(
             self.s.engine, update.effective_user.id, self.s.clock, easy=register == "easy"
         )
+        self.s.preferences_changed(update.effective_user.id)
         t = self.s.texts_for(update)
         await self._send(update, context, t("register.saved"))
         if not await self._resume(update, context):
