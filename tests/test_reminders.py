@@ -298,3 +298,18 @@ async def test_the_staff_reminder_goes_to_whoever_has_the_request_now(
         reference = s.get(SipRequest, rid).reference  # type: ignore[union-attr]
     assert any(reference in (m.text or "") for m in colleague.messages)
     assert not any(reference in (m.text or "") for m in emu.user(STAFF).messages)
+
+
+async def test_a_booked_meeting_is_left_only_through_booking_and_closing_ends_its_reminders(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    staff, rid = _setup(bot, emu, clock)
+    _book(bot, clock, staff, rid, _local(2026, 12, 3, 13, 30))
+    # A forged "back to contacted" would leave the meeting and its reminders behind.
+    with pytest.raises(work.Refused, match="not_allowed"):
+        work.move(bot.services.engine, clock, staff, rid, "contacted")
+    work.move(bot.services.engine, clock, staff, rid, "closed")
+    assert {r.status for r in _reminders(bot)} == {"cancelled"}
+    clock.now = _local(2026, 12, 2, 10, 0)
+    assert await ReminderSender(bot.services).sweep(bot.app.bot) == 0
+    assert emu.user(PERSON).messages == []

@@ -20,7 +20,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from sipbot.citizen.labels import CONSENT, STATUS
+from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
 from sipbot.documents.pdf import RequestDocument, Section, render_pdf
 from sipbot.flows import engine
@@ -116,12 +116,7 @@ def _facts(services: Services, request: SipRequest, t: Texts) -> list[tuple[str,
 def _status(request: SipRequest, t: Texts) -> str:
     if request.status == "deleted":
         return t("doc.status.deleted")
-    if request.status == "new" and request.assigned_to is not None:
-        return t("status.claimed")
-    if request.status not in STATUS:
-        return request.status
-    when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
-    return t(STATUS[request.status], date=t.datetime(when) if when else "")
+    return status_text(request, t)
 
 
 # -- the answers -----------------------------------------------------------------------------

@@ -167,25 +167,6 @@ def cancel_meeting(
         return request, meeting
 
 
-def close_after_followup(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int
-) -> SipRequest:
-    with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
-        ensure_acting(staff, request)
-        if (code := refusal(request.status, request.consent, "closed")) is not None:
-            raise Refused(code)
-        now = clock()
-        for kind in ("meeting", "followup"):
-            meeting = current(s, request.id, kind)  # type: ignore[arg-type]
-            if meeting is not None:
-                meeting.status = "held"
-                store.cancel(s, meeting.id)  # type: ignore[arg-type]
-        _move(s, request, now, "closed", staff)
-        audit(s, now, staff.telegram_id, "close", request.id)
-        return request
-
-
 def person_answer(
     engine: Engine, telegram_id: int, meeting_id: int, answer: str
 ) -> tuple[SipRequest, Meeting] | None:

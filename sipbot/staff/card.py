@@ -76,18 +76,16 @@ def notice(services: Services, request: SipRequest, t: Texts) -> str:
 
 
 def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, str]) -> str:
-    who = names.get(request.assigned_to or 0, t("staff.nobody"))
-    if request.assigned_to is None:
-        who = t("staff.nobody")
+    who = names.get(request.assigned_to or 0)
     overdue = request.status == "new" and request.due_at is not None and request.due_at < now
     line = t(
         "staff.queue.line",
         reference=request.reference,
         waited=waited(request, now, t),
         status=t(STATUS[request.status]),
-        who=who,
+        who=who or t("staff.nobody"),
     )
-    return f"⚠️ {line}" if overdue and request.assigned_to is None else line
+    return f"⚠️ {line}" if overdue and who is None else line
 
 
 def card_text(
@@ -107,9 +105,7 @@ def card_text(
             "staff.card.facts",
             status=t(STATUS[r.status]),
             consent=t(CONSENT[r.consent]),
-            who=names.get(r.assigned_to or 0, t("staff.nobody"))
-            if r.assigned_to
-            else t("staff.nobody"),
+            who=names.get(r.assigned_to or 0) or t("staff.nobody"),
             sent=t.datetime(r.submitted_at),
             waited=waited(r, now, t),
             due=t.datetime(r.due_at) if r.due_at else "–",

@@ -74,7 +74,6 @@ REFUSED = {
     "no_unit": N_("staff.refused.no_unit"),
     "not_allowed": N_("staff.refused.not_allowed"),
     "consent_first": N_("staff.refused.consent_first"),
-    "needs_time": N_("staff.refused.needs_time"),
     "unreachable": N_("staff.refused.unreachable"),
 }
 CONSENT_HOW = {
@@ -85,9 +84,6 @@ CONSENT_HOW = {
 # What the person is told when staff move their request; None: nothing to tell.
 PERSON_STATUS = {
     "contacted": N_("person.status.contacted"),
-    "meeting_booked": N_("person.status.meeting_booked"),
-    "plan_made": N_("person.status.plan_made"),
-    "followup_booked": N_("person.status.followup_booked"),
     "closed": N_("person.status.closed"),
 }
 TEXT_LIMIT = 2000
@@ -108,11 +104,6 @@ class StaffBot:
     def _t(self, update: Update) -> Texts:
         """Staff read the plain register, in the language they chose (Swedish by default)."""
         return self.s.catalogs.texts(self.s.texts_for(update).lang, easy=False)
-
-    async def _send(self, context: Context, chat_id: int, text: str, **kw: Any) -> None:
-        for part in split_messages([text])[:-1]:
-            await context.bot.send_message(chat_id, part)
-        await context.bot.send_message(chat_id, split_messages([text])[-1], **kw)
 
     # -- enrolment -------------------------------------------------------------------------
 
@@ -580,10 +571,8 @@ class StaffBot:
     ) -> None:
         await self._done(context, staff, request, "status", t)
         msgid = PERSON_STATUS.get(request.status)
-        if msgid is None:
-            return
-        when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
-        await tell_person(context.bot, self.s, request, msgid, when=when)
+        if msgid is not None:
+            await tell_person(context.bot, self.s, request, msgid)
 
     async def _tell_staff(
         self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts

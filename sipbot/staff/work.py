@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import RequestEvent, RequestNote, SipRequest, StaffMember
+from sipbot.db.models import Meeting, RequestEvent, RequestNote, SipRequest, StaffMember
+from sipbot.reminders import store as reminders
 from sipbot.requests import record
 from sipbot.staff.audit import audit
 from sipbot.status import OPEN, refusal
@@ -230,31 +231,29 @@ def decline(
         return request
 
 
-def move(
-    engine: Engine,
-    clock: Clock,
-    staff: StaffMember,
-    request_id: int,
-    to: str,
-    at: datetime | None = None,
-) -> SipRequest:
-    """Move along the process; a meeting or follow-up needs its time (`at`)."""
+def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: str) -> SipRequest:
+    """Move along the process where no booking is involved: contacted, or closed.
+
+    Meetings, plans and follow-ups change only through sipbot.meetings.booking, which keeps
+    the meeting, its reminders and the person's calendar in step; declining needs a reason.
+    """
     with session_scope(engine) as s:
         request = load_for(s, staff, request_id)
         ensure_acting(staff, request)
-        if to == "declined":
-            raise Refused("not_allowed")  # declining needs a reason: see decline()
+        through_booking = to in ("meeting_booked", "followup_booked", "plan_made", "declined")
+        if through_booking or (to == "contacted" and request.status == "meeting_booked"):
+            raise Refused("not_allowed")
         if (code := refusal(request.status, request.consent, to)) is not None:
             raise Refused(code)
-        if to in ("meeting_booked", "followup_booked") and at is None:
-            raise Refused("needs_time")
         now = clock()
-        if to == "meeting_booked":
-            request.meeting_at = at
-        elif to == "followup_booked":
-            request.followup_at = at
-        elif to == "contacted":
-            request.meeting_at = None
+        if to == "closed":
+            # The plan ends: no more reminders for its meetings.
+            for meeting in s.exec(
+                select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
+            ):
+                meeting.status = "held"
+                s.add(meeting)
+                reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
         record(s, request, now, "status", to, "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "status", request.id, f"to={to}")
         return request
