@@ -31,12 +31,20 @@ class Services:
 
     @classmethod
     def build(
-        cls, settings: Settings, *, clock: Clock = utcnow, check_schema: bool = True
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        check_schema: bool = True,
+        catalogs: Catalogs | None = None,
     ) -> Services:
-        """Load and check everything; a problem raises ConfigError with one line."""
+        """Load and check everything; a problem raises ConfigError with one line.
+
+        ``catalogs`` lets a caller that builds many Services (the test suite) compile them once.
+        """
         set_key(settings.key_bytes)
         deployment = load_deployment(settings.deployment)
-        catalogs = Catalogs(settings.locales_dir, settings.tz)
+        catalogs = catalogs or Catalogs(settings.locales_dir, settings.tz)
         probe = catalogs.texts("sv", easy=False)
         flows = load_flows(settings.conversations_dir, deployment, probe.has)
         engine = make_engine(settings.db_url)

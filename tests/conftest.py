@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from telegram.ext import Application
 from sipbot.app import build_application
 from sipbot.cli import new_key
 from sipbot.config import Settings, load_settings
+from sipbot.db.engine import make_engine
 from sipbot.db.migrate import upgrade
+from sipbot.i18n import Catalogs
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
 
@@ -44,21 +47,102 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    """The catalogs compiled once per run; every test reads the same files."""
+    defaults = load_settings(telegram_token="1000:test", secret_key=new_key())
+    return Catalogs(defaults.locales_dir, defaults.tz)
+
+
+class _Databases:
+    """Empty and migrated databases for tests, the migrated ones copied from one template.
+
+    Migrating once per run and copying keeps every test on a clean, really migrated database
+    without paying for the migrations hundreds of times.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pg_admin = (
+            create_engine(_pg_database(PG_URL, "postgres"), isolation_level="AUTOCOMMIT")
+            if PG_URL
+            else None
+        )
+        self.template = f"sipbot_tmpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self._made: list[str] = []
+        self._migrate_template()
+
+    def _migrate_template(self) -> None:
+        url = self._create(self.template) if self.pg_admin else f"sqlite:///{self._sqlite_template}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()  # a template database must have no connections; SQLite folds its WAL
+
+    @property
+    def _sqlite_template(self) -> Path:
+        return self.root / "template.db"
+
+    def _create(self, name: str, template: str | None = None) -> str:
+        assert self.pg_admin is not None
+        suffix = f" TEMPLATE {template}" if template else ""
+        with self.pg_admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")
+        self._made.append(name)
+        return _pg_database(PG_URL, name)
+
+    def empty(self, tmp_path: Path) -> str:
+        if self.pg_admin:
+            return self._create(f"t_{uuid.uuid4().hex[:16]}")
+        return f"sqlite:///{tmp_path / 'sipbot.db'}"
+
+    def migrated(self, tmp_path: Path) -> str:
+        if self.pg_admin:
+            return self._create(f"t_{uuid.uuid4().hex[:16]}", template=self.template)
+        shutil.copyfile(self._sqlite_template, tmp_path / "sipbot.db")
+        return f"sqlite:///{tmp_path / 'sipbot.db'}"
+
+    def drop(self, url: str) -> None:
+        if self.pg_admin:
+            name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+            with self.pg_admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self._made.remove(name)
+
+    def close(self) -> None:
+        if self.pg_admin:
+            for name in [*self._made]:
+                with self.pg_admin.connect() as conn:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.pg_admin.dispose()
+
+
+def _pg_database(url: str, name: str) -> str:
+    """The same server and credentials as ``url``, another database."""
+    base, _, query = url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]:
+    made = _Databases(tmp_path_factory.mktemp("db-template"))
+    yield made
+    made.close()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'sipbot.db'}"
-        return
-    # A schema of its own per test: isolated, and the URL carries it to subprocesses too.
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+def empty_database_url(databases: _Databases, tmp_path: Path) -> Iterator[str]:
+    """A database nothing has been done to: for the tests of migration and start-up checks."""
+    url = databases.empty(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def database_url(databases: _Databases, tmp_path: Path) -> Iterator[str]:
+    """A clean database of its own, migrated to head (a copy of the run's template)."""
+    url = databases.migrated(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
@@ -108,9 +192,8 @@ def settings(
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
-    built = Services.build(settings, clock=clock, check_schema=False)
-    upgrade(built.engine)
+def services(settings: Settings, clock: FakeClock, catalogs: Catalogs) -> Iterator[Services]:
+    built = Services.build(settings, clock=clock, catalogs=catalogs)
     yield built
     built.engine.dispose()
 

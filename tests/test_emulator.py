@@ -163,7 +163,7 @@ async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
 async def test_text_round_trip(emu: BotApiEmulator, app: Application) -> None:  # type: ignore[type-arg]
     user = emu.user(42, first_name="Anna")
     user.send("hello")
-    msg = await user.next(timeout=5)
+    msg = await user.next()
     assert msg.text == "echo: hello"
     assert msg.chat_id == 42
     assert msg.raw["from"]["is_bot"] is True
@@ -177,13 +177,13 @@ async def test_start_command_keyboard_press_and_edit(
 ) -> None:
     user = emu.user(7)
     user.send("/start abc123")
-    welcome = await user.next(timeout=5)
+    welcome = await user.next()
     assert welcome.text == "Welcome abc123"
     assert welcome.button_texts == ["Svenska", "English"]
     assert welcome.buttons[1][0].callback_data == "lang:en"
 
     user.press(2)
-    edit = await user.next(timeout=5)
+    edit = await user.next()
     assert edit.edited and edit.message_id == welcome.message_id
     assert edit.text == "Chosen: lang:en"
     assert edit.buttons == []  # editing text without reply_markup drops the keyboard
@@ -200,7 +200,7 @@ async def test_press_unknown_button_lists_choices(
 ) -> None:
     user = emu.user(8)
     user.send("/start")
-    await user.next(timeout=5)
+    await user.next()
     with pytest.raises(LookupError, match=r"\[1\] 'Svenska', \[2\] 'English'"):
         user.press("Deutsch")
 
@@ -211,9 +211,9 @@ async def test_forged_callback_data_reaches_bot(
 ) -> None:
     user = emu.user(9)
     user.send("/start")
-    welcome = await user.next(timeout=5)
+    welcome = await user.next()
     user.press_data(welcome.message_id, "forged")
-    edit = await user.wait_for(lambda m: m.edited, timeout=5)
+    edit = await user.wait_for(lambda m: m.edited)
     assert edit.text == "Chosen: forged"
 
 
@@ -224,7 +224,7 @@ async def test_voice_download_and_document_upload(
     user = emu.user(11)
     payload = b"OggS" + bytes(range(256)) * 4
     user.send_voice(duration=2, data=payload)
-    reply = await user.next(timeout=5)
+    reply = await user.next()
     assert reply.document is not None
     assert reply.document.file_name == "voice-copy.ogg"
     assert reply.document.file_size == len(payload)
@@ -238,7 +238,7 @@ async def test_wait_timeout_shows_transcript(
 ) -> None:
     user = emu.user(12)
     user.send("ping")
-    await user.next(timeout=5)
+    await user.next()
     with pytest.raises(TimeoutError, match="echo: ping"):
         await user.next(timeout=0.05)
 
@@ -261,7 +261,7 @@ async def test_long_poll_returns_when_update_arrives(emu: BotApiEmulator, bot: B
     while emu.stats.requests["getupdates"] == 0:
         await asyncio.sleep(0)
     emu.user(14).send("late")
-    updates = await asyncio.wait_for(poll, timeout=3)
+    updates = await poll
     assert updates[0].message is not None and updates[0].message.text == "late"
 
 
@@ -432,7 +432,7 @@ async def test_group_chat(emu: BotApiEmulator, app: Application) -> None:  # typ
     group = emu.group(-100, "Staff")
     member = emu.user(50)
     group.send(member, "hello group")
-    reply = await group.next(timeout=5)
+    reply = await group.next()
     assert reply.text == "echo: hello group"
     assert reply.raw["chat"] == {"id": -100, "type": "group", "title": "Staff"}
     assert emu.sent(-100) == [reply]

@@ -16,13 +16,13 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
     emu: BotApiEmulator, services: Services, settings: Settings, tmp_path: Path
 ) -> None:
     p = Person(emu.user(300), services)
-    async with bot_process(settings, tmp_path) as proc:
+    async with bot_process(settings, tmp_path, emu) as proc:
         await p.onboard()
         await p.presses("sip.role.self", "sip.municipality.ask")
         await hard_kill(proc)
 
     # 1. At a choice step: after the restart the same question's button still works.
-    async with bot_process(settings, tmp_path) as proc:
+    async with bot_process(settings, tmp_path, emu) as proc:
         p.user.press("Krokom")
         await p.asked("sip.problems.ask")
         await p.says("Svårt att få hjälp", then="sip.main_goal.ask")
@@ -31,7 +31,7 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
         await hard_kill(proc)
 
     # 2. In the middle of a list: the item given before the kill is kept.
-    async with bot_process(settings, tmp_path) as proc:
+    async with bot_process(settings, tmp_path, emu) as proc:
         await p.says("Laga mat", then="sip.subgoals.ask")
         assert "• Söka lägenhet" in p.user.last.text and "• Laga mat" in p.user.last.text
         await p.presses("button.done", "sip.can_do.ask")
@@ -39,7 +39,7 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
         await hard_kill(proc)
         p.user.send("Jag kan handla")
 
-    async with bot_process(settings, tmp_path):
+    async with bot_process(settings, tmp_path, emu):
         await p.asked("sip.strengths.ask")
         await p.says("/help", then="help.in_flow")
 

@@ -91,8 +91,8 @@ def test_bad_flow_file_names_file_and_line(tmp_path: Path, database_url: str) ->
     assert "when: {step: rol" in text_.splitlines()[bad_line - 1]
 
 
-def test_unmigrated_database_is_refused(tmp_path: Path, database_url: str) -> None:
-    code, err = run_bot(tmp_path, database_url)
+def test_unmigrated_database_is_refused(tmp_path: Path, empty_database_url: str) -> None:
+    code, err = run_bot(tmp_path, empty_database_url)
     assert code == 2
     assert one_line(err) == "sipbot: database: not set up; run `sipbot db upgrade` first"
 

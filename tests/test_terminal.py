@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -48,8 +49,19 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(f"You said: {what}")
 
 
+@dataclass
+class Playground:
+    emu: BotApiEmulator
+    app: Application  # type: ignore[type-arg]
+
+    async def settled(self) -> None:
+        """The bot fetched and confirmed every update and its handlers have finished."""
+        await self.emu.confirmed()
+        await self.app.update_queue.join()
+
+
 @pytest_asyncio.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
+async def play() -> AsyncIterator[Playground]:
     async with BotApiEmulator() as emulator:
         app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
@@ -65,16 +77,17 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(poll_interval=0, timeout=5)
-            yield emulator
+            yield Playground(emulator, app)
             await app.updater.stop()
             await app.stop()
 
 
-async def test_script_numbers_buttons_and_presses_second(emu: BotApiEmulator) -> None:
+async def test_script_numbers_buttons_and_presses_second(play: Playground) -> None:
+    emu = play.emu
     out = io.StringIO()
     user = emu.user(1)
     script = ["# choose English", "/start", "2", "", ":text 3", ":voice", ":bogus", ":quit", "x"]
-    await run_terminal(emu, user, script=script, out=out, quiet_after=0.05, max_wait=5)
+    await run_terminal(emu, user, script=script, out=out, settle=play.settled)
     assert out.getvalue().splitlines() == [
         "you> /start",
         "bot> Choose a language",
@@ -92,13 +105,15 @@ async def test_script_numbers_buttons_and_presses_second(emu: BotApiEmulator) ->
     ]
 
 
-async def test_number_without_buttons_is_text(emu: BotApiEmulator) -> None:
+async def test_number_without_buttons_is_text(play: Playground) -> None:
+    emu = play.emu
     out = io.StringIO()
-    await run_terminal(emu, emu.user(2), script=["5"], out=out, quiet_after=0.05)
+    await run_terminal(emu, emu.user(2), script=["5"], out=out, settle=play.settled)
     assert "bot> You said: 5" in out.getvalue()
 
 
-async def test_interactive_reads_until_eof(emu: BotApiEmulator) -> None:
+async def test_interactive_reads_until_eof(play: Playground) -> None:
+    emu = play.emu
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     for line in ("/start", "1", None):
         lines.put_nowait(line)
@@ -109,10 +124,10 @@ async def test_interactive_reads_until_eof(emu: BotApiEmulator) -> None:
         line = await lines.get()
         if line == "1":
             # Like a human: only press once the keyboard is on screen.
-            await user.until(lambda: any(m.buttons for m in user.messages), timeout=5)
+            await user.until(lambda: any(m.buttons for m in user.messages))
         return line
 
-    await run_terminal(emu, user, out=out, read_line=read_line, quiet_after=0.05)
+    await run_terminal(emu, user, out=out, read_line=read_line, settle=play.settled)
     text = out.getvalue()
     assert "bot> Choose a language\n     [1] Svenska  [2] English" in text
     assert "bot (edited)> Language: sv" in text

@@ -15,9 +15,10 @@ import contextlib
 import itertools
 import json
 import math
+import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from types import TracebackType
@@ -212,6 +213,11 @@ class EmulatorStats:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
+
+# How long a test's wait for the bot gives up: a detector of a bot that will never answer,
+# not a speed limit, so it is generous enough for a loaded 2-core machine.
+WAIT = float(os.environ.get("SIPBOT_EMULATOR_WAIT", "60"))
 
 
 class _Signal:
@@ -434,14 +440,14 @@ class ChatView:
 
     # -- waiting ------------------------------------------------------------------------------
 
-    async def next(self, timeout: float = 10) -> BotMessage:
+    async def next(self, timeout: float = WAIT) -> BotMessage:
         """The next bot output event (new message or edit) not yet consumed."""
         await self._wait_until(lambda: self._cursor < len(self.events), timeout, "a bot message")
         event = self.events[self._cursor]
         self._cursor += 1
         return event
 
-    async def wait(self, n: int, timeout: float = 10) -> list[BotMessage]:
+    async def wait(self, n: int, timeout: float = WAIT) -> list[BotMessage]:
         await self._wait_until(
             lambda: len(self.events) - self._cursor >= n, timeout, f"{n} bot messages"
         )
@@ -450,7 +456,7 @@ class ChatView:
         return events
 
     async def wait_for(
-        self, predicate: Callable[[BotMessage], bool], timeout: float = 10
+        self, predicate: Callable[[BotMessage], bool], timeout: float = WAIT
     ) -> BotMessage:
         """Consume events until one matches ``predicate`` and return it."""
         found: list[BotMessage] = []
@@ -499,7 +505,7 @@ class ChatView:
         return True
 
     async def until(
-        self, condition: Callable[[], bool], timeout: float = 10, what: str = "a condition"
+        self, condition: Callable[[], bool], timeout: float = WAIT, what: str = "a condition"
     ) -> None:
         """Wait until ``condition()`` holds, re-checked on bot output; consumes nothing."""
         await self._wait_until(condition, timeout, what)
@@ -932,6 +938,25 @@ class BotApiEmulator:
         }
         return self._queue_update({"callback_query": query})
 
+    async def confirmed(self) -> None:
+        """Wait until the bot has fetched every queued update and confirmed it (next offset).
+
+        PTB puts a batch in its update queue before it asks for the next one, so after this
+        ``Application.update_queue.join()`` waits for the handlers themselves.
+        """
+        while self._updates:
+            await self._activity.wait(None)
+
+    def polled(self) -> Coroutine[Any, Any, None]:
+        """Wait for the next getUpdates call from now on: a started bot asks for updates."""
+        generation = self._poll_generation  # taken now, not when the wait is first awaited
+
+        async def wait() -> None:
+            while self._poll_generation == generation:
+                await self._activity.wait(None)
+
+        return wait()
+
     def _busy(self) -> bool:
         # Undelivered updates or bot requests in progress mean "the bot is not quiet yet".
         undelivered = any(u["update_id"] > self._delivered_up_to for u in self._updates)
@@ -1168,6 +1193,7 @@ class BotApiEmulator:
         self._poll_generation += 1
         generation = self._poll_generation
         self._updates_signal.fire()
+        self._activity.fire()  # confirmed() and polled() waiters
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self._updates and not self._stopping.is_set():

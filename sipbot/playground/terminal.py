@@ -130,14 +130,23 @@ async def run_terminal(
     read_line: Callable[[], Awaitable[str | None]] | None = None,
     quiet_after: float = 0.4,
     max_wait: float = 10,
+    settle: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Chat as ``user`` with whatever bot is polling ``emu``.
 
     With ``script``, run each line as an action, wait until the bot is quiet for
     ``quiet_after`` seconds (at most ``max_wait``), print what it said, and return at the end.
     Otherwise read lines with ``read_line`` (stdin by default) until ``:quit`` or EOF, printing
-    bot messages concurrently as they arrive.
+    bot messages concurrently as they arrive. ``settle``, when given, replaces the wait for
+    silence with a wait for an event (the tests wait for the bot's handlers to finish).
     """
+
+    async def settled() -> None:
+        if settle is not None:
+            await settle()
+        else:
+            await user.settle(quiet=quiet_after, max_wait=max_wait)
+
     session = _Session(emu, user, out)
     if script is not None:
         session.flush()
@@ -148,7 +157,7 @@ async def run_terminal(
             session.write(f"you> {stripped}")
             if not session.act(line):
                 break
-            await user.settle(quiet=quiet_after, max_wait=max_wait)
+            await settled()
             session.flush()
         return
 
@@ -167,7 +176,7 @@ async def run_terminal(
             if line is None or not session.act(line):
                 break
         # Show whatever the bot says in reply to the last input before leaving.
-        await user.settle(quiet=quiet_after, max_wait=max_wait)
+        await settled()
     finally:
         printing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
