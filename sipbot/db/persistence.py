@@ -41,7 +41,11 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         # The interval is only PTB's background flush; app.py flushes after every update.
-        super().__init__(store_data=PersistenceInput(callback_data=False), update_interval=3600)
+        # Only user_data is used (the flow and its answers): the rest would be written for nothing.
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
+            update_interval=3600,
+        )
         self._engine = engine
         self._clock = clock
 
