@@ -100,7 +100,8 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
         if chat is not None and chat.type == ChatType.PRIVATE:
             return
         log.info("callback.not_private")
-        await update.callback_query.answer(services.texts_for(update)("input.private_only"))  # type: ignore[union-attr]
+        t = services.texts_for(update)
+        await update.callback_query.answer(t("input.private_only"))  # type: ignore[union-attr]
         raise ApplicationHandlerStop
 
     private = filters.ChatType.PRIVATE
