@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from sipbot.citizen import confirm
 from sipbot.citizen.drafts import DRAFT_DAYS
+from sipbot.db.engine import scrub
 from sipbot.db.persistence import persist_now
 from sipbot.keyboards import kb
 from sipbot.people import forget
@@ -78,6 +79,7 @@ class Privacy:
         # redelivered update is not applied again.
         context.user_data.clear()  # type: ignore[union-attr]
         await persist_now(update, context)
+        scrub(self.s.engine)
         log.info("person.deleted requests_open=%s", len(was_open))
         for request in was_open:
             await tell_unit(context.bot, self.s, request.unit, DELETED, reference=request.reference)
