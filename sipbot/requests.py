@@ -39,6 +39,14 @@ def consent_state(answers: dict[str, Any]) -> str:
     return "to_confirm"
 
 
+# The step that names the person a request is for: themselves, or whom the requester asks for.
+NAME_STEPS = ("own_name", "person_name")
+
+
+def person_name(answers: dict[str, Any]) -> str | None:
+    return next((str(answers[k]) for k in NAME_STEPS if answers.get(k)), None)
+
+
 def record(
     s: Session,
     request: SipRequest,
@@ -103,6 +111,7 @@ def submit_request(
             language=language,
             easy=easy,
             answers=answers,
+            person_name=person_name(answers),
             submitted_at=now,
             due_at=due,
         )
@@ -166,6 +175,7 @@ def erase_contents(s: Session, request: SipRequest) -> None:
     holds a person's data is added here once.
     """
     request.answers = None
+    request.person_name = None
     request.telegram_id = None
     s.add(request)
     meetings = select(Meeting.id).where(Meeting.request_id == request.id)

@@ -20,7 +20,8 @@ def test_branches_follow_the_role_and_an_edit_asks_only_what_became_needed(
     flow = services.flows["sip_request"]
     state = engine.new_state(flow)
     assert state["step"] == "role"
-    assert engine.answer(flow, state, "self").id == "municipality"  # type: ignore[union-attr]
+    assert engine.answer(flow, state, "self").id == "own_name"  # type: ignore[union-attr]
+    assert engine.answer(flow, state, "Klara").id == "municipality"  # type: ignore[union-attr]
     for step, value in [("municipality", "berg"), ("problems", "x"), ("main_goal", "y")]:
         assert state["step"] == step
         engine.answer(flow, state, value)
@@ -69,7 +70,8 @@ def test_contacts_are_asked_per_chosen_actor_and_again_only_for_new_ones(
 ) -> None:
     flow = services.flows["sip_request"]
     state = engine.new_state(flow)
-    _through(flow, state, {"role": "self", "municipality": "berg", "problems": "x"})
+    _through(flow, state, {"role": "self", "own_name": "K", "municipality": "berg"})
+    _through(flow, state, {"problems": "x"})
     _through(flow, state, {"main_goal": "y", "subgoals": [], "can_do": None, "strengths": None})
     _through(flow, state, {"actors": ["vardcentral", "narstaende"]})
     contacts = flow.step("contacts")
@@ -141,5 +143,5 @@ def test_a_draft_from_an_older_flow_version_keeps_what_still_fits(services: Serv
     assert old["version"] == flow.version
     assert "contacts" not in old["answers"] and "removed_step" not in old["answers"]
     assert old["answers"]["main_goal"] == "y"
-    assert old["step"] == "subgoals"  # the first step still needing an answer
+    assert old["step"] == "own_name"  # the first step needing an answer: new in this version
     assert not engine.upgrade_state(flow, old)

@@ -126,7 +126,8 @@ async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
     # A second, unfinished request: the draft goes too.
     await p.says("/start", then="menu.text")
     await p.presses("menu.ask", "sip.role.ask")
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/menu", then="menu.text")
     text = await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
     assert text.button_texts == [p.t("privacy.delete"), p.t("button.menu")]

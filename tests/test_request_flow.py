@@ -43,7 +43,8 @@ async def test_self_request_from_first_question_to_receipt(
 ) -> None:
     p = Person(emu.user(101), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     p.user.press("Östersund")
     await p.asked("sip.problems.ask")
     await p.says("Jag har ångest och klarar inte skolan.", then="sip.main_goal.ask")
@@ -145,7 +146,8 @@ async def test_bad_input_gets_a_short_answer_and_keeps_what_was_given(
     p = Person(emu.user(103), bot.services)
     await p.onboard()
     role_message = p.user.last
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     # A choice step wants a button: text, sticker and photo are all turned away.
     await p.says("Östersund", then="input.use_buttons")
     p.user.send_sticker()
@@ -181,7 +183,8 @@ async def test_help_language_and_cancel_work_mid_question(
 ) -> None:
     p = Person(emu.user(104), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/help", then="help.in_flow")
     await p.asked("sip.municipality.ask")
     # Switch to English easy: the same question comes back in the new words.
@@ -207,7 +210,8 @@ async def test_start_with_unfinished_request_offers_continue_or_start_over(
 ) -> None:
     p = Person(emu.user(105), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/start", then="draft.found")
     await p.presses("draft.continue", "sip.municipality.ask")
     await p.says("/start", then="draft.found")
@@ -220,7 +224,8 @@ async def test_answers_are_written_to_the_database_as_they_are_given(
 ) -> None:
     p = Person(emu.user(106), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     # Updates are handled one at a time, so once /help is answered the answer before is stored.
     await p.says("/help", then="help.in_flow")
     stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
@@ -234,7 +239,8 @@ async def test_back_shows_the_earlier_answer_and_keeps_it(
     p = Person(emu.user(107), bot.services, easy=True)
     await p.onboard()
     assert p.t("button.back") not in p.user.last.button_texts  # nothing before the first
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     p.user.press("Krokom")
     await p.asked("sip.problems.ask")
     await p.says("Jag sover dåligt", then="sip.main_goal.ask")

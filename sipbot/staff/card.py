@@ -49,6 +49,16 @@ NOTE = {
 }
 
 
+READER_LANGUAGE = {"sv": N_("staff.reader.sv"), "en": N_("staff.reader.en")}
+
+
+def reader(request: SipRequest, t: Texts) -> str:
+    """How the person reads: their language and register, so staff write to match."""
+    language = t(READER_LANGUAGE.get(request.language, READER_LANGUAGE["sv"]))
+    register = t("staff.reader.easy") if request.easy else t("staff.reader.plain")
+    return t("staff.card.reader", language=language, register=register)
+
+
 def age_group(request: SipRequest, t: Texts) -> str:
     # The request does not ask for an age; a guardian asks for a child.
     if request.role == "guardian":
@@ -85,6 +95,8 @@ def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, st
         status=t(STATUS[request.status]),
         who=who or t("staff.nobody"),
     )
+    if request.person_name:  # the private chat only: the group notice names nobody
+        line = f"{line} · {request.person_name}"
     return f"⚠️ {line}" if overdue and who is None else line
 
 
@@ -113,6 +125,9 @@ def card_text(
             role=t(ROLE[r.role]),
         ),
     ]
+    if r.person_name:
+        head.insert(1, t("staff.card.person", name=r.person_name))
+    head.append(reader(r, t))
     if r.meeting_at:
         head.append(t("staff.card.meeting", when=t.datetime(r.meeting_at)))
     if r.followup_at:
