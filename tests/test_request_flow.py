@@ -101,8 +101,10 @@ async def test_self_request_from_first_question_to_receipt(
     assert (request.role, request.municipality, request.unit) == ("self", "ostersund", "ostersund")
     assert (request.consent, request.status, request.flow_id) == ("given", "new", "sip_request")
     assert request.flow_version == bot.services.flows["sip_request"].version
+    assert request.person_name == "Klara Holm"
     assert request.answers == {
         "role": "self",
+        "own_name": "Klara Holm",
         "municipality": "ostersund",
         "problems": "Jag har ångest och klarar inte skolan.",
         "main_goal": "Klara mina studier och må bättre",
@@ -195,11 +197,11 @@ async def test_help_language_and_cancel_work_mid_question(
     p.user.press(p.t("register.easy"))
     p.easy = True
     await p.asked("sip.municipality.ask")
-    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self"}
+    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     # /cancel asks first; "no" keeps everything.
     await p.says("/cancel", then="cancel.ask")
     await p.presses("cancel.no", "sip.municipality.ask")
-    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self"}
+    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     await p.says("/cancel", then="cancel.ask")
     await p.presses("cancel.yes", "cancel.done")
     assert "flow" not in bot.app.user_data[104]
@@ -229,7 +231,7 @@ async def test_answers_are_written_to_the_database_as_they_are_given(
     # Updates are handled one at a time, so once /help is answered the answer before is stored.
     await p.says("/help", then="help.in_flow")
     stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
-    assert stored[106]["flow"]["answers"] == {"role": "self"}
+    assert stored[106]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     assert stored[106]["flow"]["step"] == "municipality"
 
 
@@ -256,6 +258,7 @@ async def test_back_shows_the_earlier_answer_and_keeps_it(
     answers = bot.app.user_data[107]["flow"]["answers"]
     assert answers == {
         "role": "self",
+        "own_name": "Klara Holm",
         "municipality": "berg",
         "problems": "Jag sover dåligt och är trött",
     }
