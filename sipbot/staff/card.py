@@ -11,6 +11,7 @@ from datetime import datetime
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_, Texts
+from sipbot.requests import person_name
 from sipbot.services import Services
 from sipbot.staff.work import Card
 
@@ -125,8 +126,10 @@ def card_text(
             role=t(ROLE[r.role]),
         ),
     ]
-    if r.person_name:
-        head.insert(1, t("staff.card.person", name=r.person_name))
+    # Requests sent before the name had a column of its own still name the person.
+    name = r.person_name or (person_name(r.answers) if r.answers else None)
+    if name:
+        head.insert(1, t("staff.card.person", name=name))
     head.append(reader(r, t))
     if r.meeting_at:
         head.append(t("staff.card.meeting", when=t.datetime(r.meeting_at)))
