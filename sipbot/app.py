@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -93,8 +94,20 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             await persist_now(update, context)
             raise ApplicationHandlerStop
 
+    async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The person's buttons act only in their private chat; elsewhere they do nothing."""
+        chat = update.effective_chat
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            return
+        log.info("callback.not_private")
+        t = services.texts_for(update)
+        await update.callback_query.answer(t("input.private_only"))  # type: ignore[union-attr]
+        raise ApplicationHandlerStop
+
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, _skip_seen), group=-10)
+    # Every button but the staff ones (S:, G:) belongs to the person's side.
+    app.add_handler(CallbackQueryHandler(private_only, pattern=r"^(?![SG]:)"), group=-6)
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, typed_input), group=-5)
     app.add_handlers(
         [

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, exists, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import ConsentLink, RequestEvent, SipRequest
+from sipbot.db.models import ConsentLink, Meeting, Reminder, RequestEvent, RequestNote, SipRequest
 from sipbot.deployment import Deployment
 from sipbot.status import ENDED, OPEN
 from sipbot.workdays import add_working_days
@@ -37,6 +37,14 @@ def consent_state(answers: dict[str, Any]) -> str:
     if answers.get("person_agrees") == "agrees":
         return "awaiting_person"
     return "to_confirm"
+
+
+# The step that names the person a request is for: themselves, or whom the requester asks for.
+NAME_STEPS = ("own_name", "person_name")
+
+
+def person_name(answers: dict[str, Any]) -> str | None:
+    return next((str(answers[k]) for k in NAME_STEPS if answers.get(k)), None)
 
 
 def record(
@@ -103,6 +111,7 @@ def submit_request(
             language=language,
             easy=easy,
             answers=answers,
+            person_name=person_name(answers),
             submitted_at=now,
             due_at=due,
         )
@@ -157,6 +166,24 @@ def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) ->
         return request
 
 
+def erase_contents(s: Session, request: SipRequest) -> None:
+    """Leave only the tombstone: the reference, unit, status and dates.
+
+    Everything the person said, everything said to or about them, where they meet and every
+    way to reach them goes. The one place that decides what a person's data is: deletion by
+    the person and the keep_ended_days purge both come here, so a table added later that
+    holds a person's data is added here once.
+    """
+    request.answers = None
+    request.person_name = None
+    request.telegram_id = None
+    s.add(request)
+    meetings = select(Meeting.id).where(Meeting.request_id == request.id)
+    s.exec(delete(Reminder).where(col(Reminder.meeting_id).in_(meetings)))  # type: ignore[call-overload]
+    for table in (Meeting, RequestNote, ConsentLink):
+        s.exec(delete(table).where(table.request_id == request.id))  # type: ignore[call-overload,attr-defined]
+
+
 def delete_person_requests(engine: Engine, clock: Clock, telegram_id: int) -> list[SipRequest]:
     """Erase what a person wrote; each request stays as a tombstone staff can still count.
 
@@ -168,27 +195,23 @@ def delete_person_requests(engine: Engine, clock: Clock, telegram_id: int) -> li
         for request in s.exec(select(SipRequest).where(SipRequest.telegram_id == telegram_id)):
             if request.status in OPEN:
                 was_open.append(request)
-            request.answers = None
-            request.telegram_id = None
             if request.status != "deleted":
                 record(s, request, now, "status", "deleted", "person")
-            for link in s.exec(select(ConsentLink).where(ConsentLink.request_id == request.id)):
-                s.delete(link)
+            erase_contents(s, request)
         return was_open
 
 
 def purge_ended(engine: Engine, clock: Clock, keep_days: int) -> int:
     """Erase the contents of requests that ended more than keep_days ago; returns how many."""
     cutoff = clock() - timedelta(days=keep_days)
+    left = or_(
+        col(SipRequest.answers).is_not(None),
+        col(SipRequest.telegram_id).is_not(None),
+        exists().where(RequestNote.request_id == SipRequest.id),
+        exists().where(Meeting.request_id == SipRequest.id),
+    )
     with session_scope(engine) as s:
-        rows = list(
-            s.exec(
-                select(SipRequest).where(
-                    col(SipRequest.closed_at) < cutoff, col(SipRequest.answers).is_not(None)
-                )
-            )
-        )
+        rows = list(s.exec(select(SipRequest).where(col(SipRequest.closed_at) < cutoff, left)))
         for request in rows:
-            request.answers = None
-            s.add(request)
+            erase_contents(s, request)
         return len(rows)

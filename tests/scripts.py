@@ -26,6 +26,7 @@ BRANCHES: dict[str, tuple[Script, str]] = {
     "self": (
         {
             "role": "self",
+            "own_name": "Klara Holm",
             "municipality": "ostersund",
             **COMMON,
             "actors": ["vardcentral", "psykiatri", "narstaende"],

@@ -18,7 +18,8 @@ from tests.walker import request_through
 async def _draft(emu: BotApiEmulator, bot: RunningBot, user_id: int) -> Person:
     p = Person(emu.user(user_id, language_code="sv"), bot.services, "sv", easy=True)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/help", then="help.in_flow")
     await p.asked("sip.municipality.ask")  # asked again: the draft's last touch is now
     return p
@@ -64,7 +65,7 @@ async def test_continuing_after_the_warning_keeps_the_draft_another_30_days(
     await p.presses("draft.continue", "sip.municipality.ask")
     clock.advance(days=29)
     await keeper.sweep(bot.app)
-    assert bot.app.user_data[601]["flow"]["answers"] == {"role": "self"}
+    assert bot.app.user_data[601]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     clock.advance(days=1)
     await keeper.sweep(bot.app)
     await p.sees("draft.expired", days=30)

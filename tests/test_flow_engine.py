@@ -20,7 +20,8 @@ def test_branches_follow_the_role_and_an_edit_asks_only_what_became_needed(
     flow = services.flows["sip_request"]
     state = engine.new_state(flow)
     assert state["step"] == "role"
-    assert engine.answer(flow, state, "self").id == "municipality"  # type: ignore[union-attr]
+    assert engine.answer(flow, state, "self").id == "own_name"  # type: ignore[union-attr]
+    assert engine.answer(flow, state, "Klara").id == "municipality"  # type: ignore[union-attr]
     for step, value in [("municipality", "berg"), ("problems", "x"), ("main_goal", "y")]:
         assert state["step"] == step
         engine.answer(flow, state, value)
@@ -69,7 +70,8 @@ def test_contacts_are_asked_per_chosen_actor_and_again_only_for_new_ones(
 ) -> None:
     flow = services.flows["sip_request"]
     state = engine.new_state(flow)
-    _through(flow, state, {"role": "self", "municipality": "berg", "problems": "x"})
+    _through(flow, state, {"role": "self", "own_name": "K", "municipality": "berg"})
+    _through(flow, state, {"problems": "x"})
     _through(flow, state, {"main_goal": "y", "subgoals": [], "can_do": None, "strengths": None})
     _through(flow, state, {"actors": ["vardcentral", "narstaende"]})
     contacts = flow.step("contacts")
@@ -80,17 +82,33 @@ def test_contacts_are_asked_per_chosen_actor_and_again_only_for_new_ones(
     nxt = engine.answer_item(flow, contacts, state, None)
     assert nxt is not None and nxt.id == "share_scope"
     assert state["answers"]["contacts"] == {"vardcentral": "Anna", "narstaende": None}
-    # From the review: add psychiatry. Contacts are asked again, and the main-responsible
-    # question is now needed too, since a huvudman was chosen; nothing else.
+    # From the review: add psychiatry. Only its contact is asked; the answers about the
+    # others are kept. The main-responsible question is now needed too (a huvudman).
     state["step"] = "review"
     engine.edit(flow, state, "actors")
     nxt = engine.answer(flow, state, ["vardcentral", "narstaende", "psykiatri"])
     assert nxt is not None and nxt.id == "contacts"
     engine.enter(nxt, state)
-    for item in ("vardcentral", "narstaende", "psykiatri"):
-        assert engine.each_item(flow, nxt, state) == item
-        after = engine.answer_item(flow, nxt, state, None)
+    assert engine.each_item(flow, nxt, state) == "psykiatri"
+    after = engine.answer_item(flow, nxt, state, "Eva")
     assert after is not None and after.id == "share_scope"
+    assert state["answers"]["contacts"] == {
+        "vardcentral": "Anna",
+        "narstaende": None,
+        "psykiatri": "Eva",
+    }
+    # Taking an actor away drops only its contact, without asking anything.
+    engine.edit(flow, state, "actors")
+    nxt = engine.answer(flow, state, ["psykiatri", "vardcentral"])
+    assert nxt is not None and nxt.id == "contacts"
+    engine.enter(nxt, state)
+    assert engine.each_item(flow, nxt, state) is None
+    assert engine.each_answer(flow, nxt, state) == {"psykiatri": "Eva", "vardcentral": "Anna"}
+    # Chosen to be edited, every item is asked again, each with the earlier answer on offer.
+    engine.answer(flow, state, engine.each_answer(flow, nxt, state))
+    engine.edit(flow, state, "contacts")
+    assert engine.each_item(flow, nxt, state) == "psykiatri"
+    assert engine.earlier_item(nxt, state, "psykiatri") == "Eva"
 
 
 def test_main_responsible_is_asked_only_when_a_huvudman_is_invited(services: Services) -> None:
@@ -125,5 +143,5 @@ def test_a_draft_from_an_older_flow_version_keeps_what_still_fits(services: Serv
     assert old["version"] == flow.version
     assert "contacts" not in old["answers"] and "removed_step" not in old["answers"]
     assert old["answers"]["main_goal"] == "y"
-    assert old["step"] == "subgoals"  # the first step still needing an answer
+    assert old["step"] == "own_name"  # the first step needing an answer: new in this version
     assert not engine.upgrade_state(flow, old)

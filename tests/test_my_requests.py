@@ -77,8 +77,11 @@ async def test_request_status_answers_and_withdraw_tell_staff(
     withdrawn = staff_t("staff.notice.withdrawn", reference=request.reference)
     await group.wait_for(lambda m: m.text == withdrawn)
     # Pressing Yes again on the old confirmation changes nothing and tells staff nothing new.
+    answered = len(p.user.callback_answers)
     p.user.press(p.t("withdraw.yes"), message_id=confirm.message_id)
-    await p.sees("requests.answers")
+    await p.user.until(lambda: len(p.user.callback_answers) > answered)
+    assert p.user.callback_answers[-1].text == p.t("input.old_button")
+    await p.says("/menu", then="menu.text")
     assert [m.text for m in emu.sent(group.chat_id)].count(withdrawn) == 1
     with session_scope(bot.services.engine) as s:
         row = s.get(SipRequest, request.id)
@@ -101,9 +104,14 @@ async def test_someone_elses_request_cannot_be_opened_with_a_forged_button(
     other = Person(emu.user(403, language_code="sv"), bot.services)
     await other.onboard()
     screen = other.user.last
-    for data in (f"Q:show:{request.id}", f"Q:withdraw_yes:{request.id}", "Q:show:x", "Q:"):
+    for data in (f"Q:show:{request.id}", f"Q:withdraw:{request.id}", "Q:show:x", "Q:"):
         other.user.press_data(screen.message_id, data)
         await other.sees("requests.none")
+    # A forged confirmation was never asked: it is old.
+    answered = len(other.user.callback_answers)
+    other.user.press_data(screen.message_id, f"Q:withdraw_yes:{request.id}:0")
+    await other.user.until(lambda: len(other.user.callback_answers) > answered)
+    assert other.user.callback_answers[-1].text == other.t("input.old_button")
     assert all(script["main_goal"] not in (m.text or "") for m in other.user.messages)
     with session_scope(bot.services.engine) as s:
         assert s.get(SipRequest, request.id).status == "new"  # type: ignore[union-attr]
@@ -118,13 +126,13 @@ async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
     # A second, unfinished request: the draft goes too.
     await p.says("/start", then="menu.text")
     await p.presses("menu.ask", "sip.role.ask")
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/menu", then="menu.text")
     text = await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
     assert text.button_texts == [p.t("privacy.delete"), p.t("button.menu")]
     await p.presses("privacy.delete", "privacy.delete_ask")
-    await p.presses("privacy.delete_no", "menu.text")
-    await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
+    await p.presses("privacy.delete_no", "privacy.text", draft_days=30, keep_days=90)
     await p.presses("privacy.delete", "privacy.delete_ask")
     await p.presses("privacy.delete_yes", "privacy.deleted")
     deleted = bot.services.catalogs.texts("sv", False)(

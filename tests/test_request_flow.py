@@ -43,7 +43,8 @@ async def test_self_request_from_first_question_to_receipt(
 ) -> None:
     p = Person(emu.user(101), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     p.user.press("Östersund")
     await p.asked("sip.problems.ask")
     await p.says("Jag har ångest och klarar inte skolan.", then="sip.main_goal.ask")
@@ -100,8 +101,10 @@ async def test_self_request_from_first_question_to_receipt(
     assert (request.role, request.municipality, request.unit) == ("self", "ostersund", "ostersund")
     assert (request.consent, request.status, request.flow_id) == ("given", "new", "sip_request")
     assert request.flow_version == bot.services.flows["sip_request"].version
+    assert request.person_name == "Klara Holm"
     assert request.answers == {
         "role": "self",
+        "own_name": "Klara Holm",
         "municipality": "ostersund",
         "problems": "Jag har ångest och klarar inte skolan.",
         "main_goal": "Klara mina studier och må bättre",
@@ -145,7 +148,8 @@ async def test_bad_input_gets_a_short_answer_and_keeps_what_was_given(
     p = Person(emu.user(103), bot.services)
     await p.onboard()
     role_message = p.user.last
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     # A choice step wants a button: text, sticker and photo are all turned away.
     await p.says("Östersund", then="input.use_buttons")
     p.user.send_sticker()
@@ -181,7 +185,8 @@ async def test_help_language_and_cancel_work_mid_question(
 ) -> None:
     p = Person(emu.user(104), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/help", then="help.in_flow")
     await p.asked("sip.municipality.ask")
     # Switch to English easy: the same question comes back in the new words.
@@ -192,11 +197,11 @@ async def test_help_language_and_cancel_work_mid_question(
     p.user.press(p.t("register.easy"))
     p.easy = True
     await p.asked("sip.municipality.ask")
-    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self"}
+    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     # /cancel asks first; "no" keeps everything.
     await p.says("/cancel", then="cancel.ask")
     await p.presses("cancel.no", "sip.municipality.ask")
-    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self"}
+    assert bot.app.user_data[104]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     await p.says("/cancel", then="cancel.ask")
     await p.presses("cancel.yes", "cancel.done")
     assert "flow" not in bot.app.user_data[104]
@@ -207,7 +212,8 @@ async def test_start_with_unfinished_request_offers_continue_or_start_over(
 ) -> None:
     p = Person(emu.user(105), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/start", then="draft.found")
     await p.presses("draft.continue", "sip.municipality.ask")
     await p.says("/start", then="draft.found")
@@ -220,11 +226,12 @@ async def test_answers_are_written_to_the_database_as_they_are_given(
 ) -> None:
     p = Person(emu.user(106), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     # Updates are handled one at a time, so once /help is answered the answer before is stored.
     await p.says("/help", then="help.in_flow")
     stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
-    assert stored[106]["flow"]["answers"] == {"role": "self"}
+    assert stored[106]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     assert stored[106]["flow"]["step"] == "municipality"
 
 
@@ -234,7 +241,8 @@ async def test_back_shows_the_earlier_answer_and_keeps_it(
     p = Person(emu.user(107), bot.services, easy=True)
     await p.onboard()
     assert p.t("button.back") not in p.user.last.button_texts  # nothing before the first
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     p.user.press("Krokom")
     await p.asked("sip.problems.ask")
     await p.says("Jag sover dåligt", then="sip.main_goal.ask")
@@ -250,6 +258,7 @@ async def test_back_shows_the_earlier_answer_and_keeps_it(
     answers = bot.app.user_data[107]["flow"]["answers"]
     assert answers == {
         "role": "self",
+        "own_name": "Klara Holm",
         "municipality": "berg",
         "problems": "Jag sover dåligt och är trött",
     }

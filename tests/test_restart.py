@@ -18,7 +18,8 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
     p = Person(emu.user(300), services)
     async with bot_process(settings, tmp_path, emu) as proc:
         await p.onboard()
-        await p.presses("sip.role.self", "sip.municipality.ask")
+        await p.presses("sip.role.self", "sip.own_name.ask")
+        await p.says("Klara Holm", then="sip.municipality.ask")
         await hard_kill(proc)
 
     # 1. At a choice step: after the restart the same question's button still works.
@@ -46,6 +47,7 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
     data = await DatabasePersistence(services.engine).get_user_data()
     assert data[300]["flow"]["answers"] == {
         "role": "self",
+        "own_name": "Klara Holm",
         "municipality": "krokom",
         "problems": "Svårt att få hjälp",
         "main_goal": "Ett eget boende",

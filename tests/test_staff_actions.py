@@ -211,7 +211,8 @@ async def test_voice_answers_are_played_on_demand(emu: BotApiEmulator, bot: Runn
     script, _ = BRANCHES["self"]
     p = Person(emu.user(964, language_code="sv"), bot.services)
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Klara Holm", then="sip.municipality.ask")
     p.user.press("Östersund")
     await p.asked("sip.problems.ask")
     p.user.send_voice(duration=12, data=b"OggS-the-persons-voice")

@@ -86,7 +86,7 @@ def test_bad_flow_file_names_file_and_line(tmp_path: Path, database_url: str) ->
     code, err = run_bot(tmp_path, database_url, SIPBOT_CONVERSATIONS_DIR=str(flows))
     line = one_line(err)
     assert code == 2 and f"{flows / 'sip_request.yaml'}:" in line
-    assert "steps.2.when: refers to 'rol', not an earlier step" in line
+    assert "steps.3.when: refers to 'rol', not an earlier step" in line  # relation
     bad_line = int(line.removeprefix(f"sipbot: {flows / 'sip_request.yaml'}:").split(":")[0])
     assert "when: {step: rol" in text_.splitlines()[bad_line - 1]
 

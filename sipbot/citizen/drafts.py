@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+from sipbot.db.engine import scrub
 from sipbot.flows.handlers import FLOW_KEY
 from sipbot.i18n import N_
 from sipbot.keyboards import kb
@@ -63,6 +64,7 @@ class DraftKeeper:
             await app.update_persistence()
         purged = purge_ended(self.s.engine, self.s.clock, self.s.deployment.keep_ended_days)
         if purged:
+            scrub(self.s.engine)
             log.info("requests.purged count=%s", purged)
 
     async def _tell(

@@ -8,6 +8,7 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
+from sipbot.citizen import confirm
 from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
@@ -58,13 +59,19 @@ class MyRequests:
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
+        _, action, arg, nonce = ((query.data or "") + ":::").split(":")[:4]
+        if action in ("withdraw_yes", "withdraw_no") and not confirm.take(
+            context.user_data, f"withdraw:{arg}", nonce  # type: ignore[arg-type]
+        ):
+            # Already answered (or forged): an old confirmation does nothing.
+            await query.answer(self.s.texts_for(update)("input.old_button"))
+            return
         await query.answer()
-        _, action, arg = ((query.data or "") + "::").split(":")[:3]
         known = arg.isdigit()
         request = request_of(self.s.engine, update.effective_user.id, int(arg)) if known else None
         if request is None:  # someone else's, deleted, or a forged button: show the list
             await self.show_list(update, context)
-        elif action == "show":
+        elif action in ("show", "withdraw_no"):
             await self.show_request(update, context, request)
         elif action == "withdraw":
             await self._ask_withdraw(update, context, request)
@@ -111,13 +118,14 @@ class MyRequests:
         if request.status not in OPEN:
             await self.show_request(update, context, request)
             return
+        nonce = confirm.ask(context.user_data, f"withdraw:{request.id}")  # type: ignore[arg-type]
         await self._send(
             update,
             context,
             t("withdraw.ask", reference=request.reference),
             reply_markup=kb(
-                [(t("withdraw.yes"), f"Q:withdraw_yes:{request.id}")],
-                [(t("withdraw.no"), f"Q:show:{request.id}")],
+                [(t("withdraw.yes"), f"Q:withdraw_yes:{request.id}:{nonce}")],
+                [(t("withdraw.no"), f"Q:withdraw_no:{request.id}:{nonce}")],
             ),
         )
 

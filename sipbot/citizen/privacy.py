@@ -7,7 +7,9 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot.citizen import confirm
 from sipbot.citizen.drafts import DRAFT_DAYS
+from sipbot.db.engine import scrub
 from sipbot.db.persistence import persist_now
 from sipbot.keyboards import kb
 from sipbot.people import forget
@@ -42,21 +44,29 @@ class Privacy:
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
-        await query.answer()
         t = self.s.texts_for(update)
-        if query.data == "P:delete":
+        action, _, nonce = (query.data or "").removeprefix("P:").partition(":")
+        user_data = context.user_data
+        assert user_data is not None
+        if action in ("yes", "no") and not confirm.take(user_data, "delete", nonce):
+            # Already answered (or forged): an old confirmation does nothing.
+            await query.answer(t("input.old_button"))
+            return
+        await query.answer()
+        if action == "delete":
+            nonce = confirm.ask(user_data, "delete")
             await self._send(
                 update,
                 context,
                 t("privacy.delete_ask"),
                 reply_markup=kb(
-                    [(t("privacy.delete_yes"), "P:delete_yes")],
-                    [(t("privacy.delete_no"), "M:menu")],
+                    [(t("privacy.delete_yes"), f"P:yes:{nonce}")],
+                    [(t("privacy.delete_no"), f"P:no:{nonce}")],
                 ),
             )
-        elif query.data == "P:delete_yes":
+        elif action == "yes":
             await self._delete_everything(update, context)
-        else:
+        else:  # "no", or back to the page
             await self.show(update, context)
 
     async def _delete_everything(self, update: Update, context: Context) -> None:
@@ -69,6 +79,7 @@ class Privacy:
         # redelivered update is not applied again.
         context.user_data.clear()  # type: ignore[union-attr]
         await persist_now(update, context)
+        scrub(self.s.engine)
         log.info("person.deleted requests_open=%s", len(was_open))
         for request in was_open:
             await tell_unit(context.bot, self.s, request.unit, DELETED, reference=request.reference)

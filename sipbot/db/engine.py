@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -31,7 +34,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Deleted data is overwritten with zeros, not left in free pages of the file.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def scrub(engine: Engine) -> None:
+    """After erasing a person's data: leave no old copy of it in SQLite's write-ahead log.
+
+    The WAL keeps whole old pages until a checkpoint; TRUNCATE copies them into the file
+    (where secure_delete has zeroed the deleted content) and empties the log. PostgreSQL's
+    dead tuples are not reachable through SQL and are reclaimed by autovacuum.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+    if busy:
+        log.warning("db.scrub_busy")
 
 
 @contextmanager

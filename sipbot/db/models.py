@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from sipbot.db.crypto import EncryptedJSON
+from sipbot.db.crypto import EncryptedJSON, EncryptedText
 from sipbot.db.types import UTCDateTime
 
 
@@ -83,6 +83,8 @@ class SipRequest(SQLModel, table=True):
     easy: bool
     # None once the person deleted their data: the row stays as a tombstone for staff.
     answers: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))
+    # Whom staff help (from the answers), outside them so the queue need not load the answers.
+    person_name: str | None = Field(default=None, sa_column=Column(EncryptedText()))
     submitted_at: datetime = _ts(nullable=False)
     assigned_to: int | None = Field(default=None, sa_column=Column(BigInteger))  # staff member
     claimed_at: datetime | None = _ts(nullable=True)  # first claim, for time-to-claim figures

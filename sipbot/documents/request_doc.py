@@ -100,7 +100,9 @@ def _facts(services: Services, request: SipRequest, t: Texts) -> list[tuple[str,
         (m.name for m in deployment.municipalities if m.id == request.municipality),
         request.municipality,
     )
+    named = [(t("doc.person"), request.person_name)] if request.person_name else []
     return [
+        *named,
         (t("doc.unit"), unit),
         (t("doc.municipality"), municipality),
         (t("doc.sent"), t.datetime(request.submitted_at)),

@@ -130,15 +130,27 @@ def _pending_for(step: Step, current: Any) -> list[Any] | None:
     if step.kind in ("multi", "list"):
         return list(current or [])
     if step.kind == "each":
-        return []  # asked again item by item
+        return []  # chosen to be edited: asked item by item, each earlier answer on offer
     return None
 
 
 def each_item(flow: Flow, step: Step, state: State) -> str | None:
     """The item an each step asks about now; None when every item has an answer."""
+    done = {item for item, _ in state.get("pending") or []}
     items = chosen_options(flow, step, state["answers"]) or []
-    done = len(state.get("pending") or [])
-    return items[done] if done < len(items) else None
+    return next((i for i in items if i not in done), None)
+
+
+def each_answer(flow: Flow, step: Step, state: State) -> dict[str, Any]:
+    """The answer of an each step: the items still chosen, in the order they were chosen."""
+    given = dict(state.get("pending") or [])
+    items = chosen_options(flow, step, state["answers"]) or []
+    return {i: given[i] for i in items if i in given}
+
+
+def earlier_item(step: Step, state: State, item: str | None) -> Any:
+    """What the person said about this item before (shown, and offered to keep), or None."""
+    return (state["answers"].get(step.id) or {}).get(item)
 
 
 def answer_item(flow: Flow, step: Step, state: State, value: Any) -> Step | None:
@@ -148,13 +160,22 @@ def answer_item(flow: Flow, step: Step, state: State, value: Any) -> Step | None
     if each_item(flow, step, state) is not None:
         return step
     # Skipped items are kept as None: asked, and nothing to add (so an edit does not re-ask).
-    return answer(flow, state, dict(state["pending"]))
+    return answer(flow, state, each_answer(flow, step, state))
 
 
 def enter(step: Step, state: State) -> None:
-    """Prepare the in-progress selection of a multi or list step."""
-    if state.get("pending") is None:
-        state["pending"] = _pending_for(step, state["answers"].get(step.id))
+    """Prepare the in-progress selection of a multi, list or each step.
+
+    An each step reached because an edit changed its items (not chosen to be edited) keeps
+    the answers about items still chosen and asks only about the new ones.
+    """
+    if state.get("pending") is not None:
+        return
+    current = state["answers"].get(step.id)
+    if step.kind == "each" and isinstance(current, dict):
+        state["pending"] = [[item, value] for item, value in current.items()]
+    else:
+        state["pending"] = _pending_for(step, current)
 
 
 def final_answers(flow: Flow, state: State) -> dict[str, Any]:

@@ -92,6 +92,10 @@ class FlowRunner:
         return self._text(value, t)
 
     @staticmethod
+    def _earlier_item(flow: Flow, step: Step, state: State) -> Any:
+        return engine.earlier_item(step, state, engine.each_item(flow, step, state))
+
+    @staticmethod
     def _item_label(item: str, t: Texts) -> str:
         return t(ACTOR_LABELS[item]) if item in ACTOR_LABELS else item
 
@@ -120,7 +124,7 @@ class FlowRunner:
         engine.enter(step, state)
         while step.kind == "each" and engine.each_item(flow, step, state) is None:
             # Nothing (left) to ask about, e.g. no actors chosen: the step is answered.
-            nxt = engine.answer(flow, state, dict(state["pending"]))
+            nxt = engine.answer(flow, state, engine.each_answer(flow, step, state))
             if nxt is None:
                 await self._finish(update, context, flow, state, self.s.texts_for(update))
                 return
@@ -156,9 +160,11 @@ class FlowRunner:
         if step.kind == "each":
             item = engine.each_item(flow, step, state) or ""
             ask = step.ask_by_option.get(item, step.ask)
-            return "\n\n".join(
-                [t(ask, item=self._item_label(item, t)), t("hint.text", limit=step.max_length)]
-            )
+            lines = [t(ask, item=self._item_label(item, t))]
+            earlier = engine.earlier_item(step, state, item)
+            if earlier is not None:  # editing: show what they said, with Keep
+                lines.append(t("hint.current", answer=self._text(earlier, t)))
+            return "\n\n".join([*lines, t("hint.text", limit=step.max_length)])
         lines = [t(step.ask)]
         given = state["answers"].get(step.id)
         if step.kind in ("text", "choice") and given is not None:
@@ -204,6 +210,8 @@ class FlowRunner:
         elif step.kind == "list":
             rows.append([self._button(state, t("button.done"), "d")])
         if step.kind == "text" and state["answers"].get(step.id) is not None:
+            rows.append([self._button(state, t("button.keep"), "k")])
+        if step.kind == "each" and self._earlier_item(flow, step, state) is not None:
             rows.append([self._button(state, t("button.keep"), "k")])
         if (step.optional and step.kind not in ("multi", "list", "info")) or step.kind == "each":
             rows.append([self._button(state, t("button.skip"), "s")])
@@ -296,6 +304,9 @@ class FlowRunner:
             await self._answered(update, context, flow, state, True)
         elif op == "k" and step.kind == "text" and state["answers"].get(step.id) is not None:
             await self._answered(update, context, flow, state, state["answers"][step.id])
+        elif op == "k" and step.kind == "each" and self._earlier_item(flow, step, state):
+            earlier = self._earlier_item(flow, step, state)
+            await self._item_answered(update, context, flow, step, state, earlier)
         elif op == "b" and not state.get("review") and engine.back(flow, state) is not None:
             log.info("flow.back flow=%s step=%s", flow.id, state["step"])
             await self.ask(update, context)

@@ -699,6 +699,10 @@ class FakeGroup(ChatView):
         assert button.callback_data is not None
         return self.emu._queue_callback(user, self._raw[msg.message_id], button.callback_data)
 
+    def press_data(self, user: FakeUser, message_id: int, data: str) -> JSONDict:
+        """A member presses a button with arbitrary data on a message in this group."""
+        return self.emu._queue_callback(user, self._raw[message_id], data)
+
 
 # --------------------------------------------------------------------------------------------
 # The server

@@ -11,6 +11,7 @@ from datetime import datetime
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_, Texts
+from sipbot.requests import person_name
 from sipbot.services import Services
 from sipbot.staff.work import Card
 
@@ -49,6 +50,16 @@ NOTE = {
 }
 
 
+READER_LANGUAGE = {"sv": N_("staff.reader.sv"), "en": N_("staff.reader.en")}
+
+
+def reader(request: SipRequest, t: Texts) -> str:
+    """How the person reads: their language and register, so staff write to match."""
+    language = t(READER_LANGUAGE.get(request.language, READER_LANGUAGE["sv"]))
+    register = t("staff.reader.easy") if request.easy else t("staff.reader.plain")
+    return t("staff.card.reader", language=language, register=register)
+
+
 def age_group(request: SipRequest, t: Texts) -> str:
     # The request does not ask for an age; a guardian asks for a child.
     if request.role == "guardian":
@@ -85,6 +96,8 @@ def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, st
         status=t(STATUS[request.status]),
         who=who or t("staff.nobody"),
     )
+    if request.person_name:  # the private chat only: the group notice names nobody
+        line = f"{line} · {request.person_name}"
     return f"⚠️ {line}" if overdue and who is None else line
 
 
@@ -113,6 +126,11 @@ def card_text(
             role=t(ROLE[r.role]),
         ),
     ]
+    # Requests sent before the name had a column of its own still name the person.
+    name = r.person_name or (person_name(r.answers) if r.answers else None)
+    if name:
+        head.insert(1, t("staff.card.person", name=name))
+    head.append(reader(r, t))
     if r.meeting_at:
         head.append(t("staff.card.meeting", when=t.datetime(r.meeting_at)))
     if r.followup_at:
