@@ -11,6 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from sipbot.blank import is_blank
 from sipbot.db.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.flows import engine
@@ -381,7 +382,7 @@ class FlowRunner:
                 return N_("input.unknown_command")
             if not takes_text:
                 return N_("input.use_buttons")
-            if not msg.text.strip():
+            if is_blank(msg.text):
                 return N_("input.empty")
             if len(msg.text.strip()) > step.max_length:
                 return N_("input.too_long")
