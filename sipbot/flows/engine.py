@@ -2,8 +2,10 @@
 
 The whole position lives in one dict (kept in PTB user_data and written after every update):
     {"flow": id, "version": n, "step": id, "answers": {step: value}, "pending": [...] | None,
-     "review": bool, "ask": n, "touched": iso time}
+     "review": bool, "ask": n, "shown": n, "touched": iso time}
 "ask" numbers each question message; a button carries it, so a press on an old message is known.
+"shown" is the "ask" of the last question known to have reached the person: when it lags
+behind, the current question was never delivered, and a message is no answer to it.
 "pending" is the selection of a multi step, the items of a list step, or the [item, text] pairs
 of an each step, while the person is still on that step.
 """
@@ -26,6 +28,7 @@ def new_state(flow: Flow) -> State:
         "pending": None,
         "review": False,
         "ask": 0,
+        "shown": 0,
     }
     state["step"] = _next_visible(flow, state["answers"], -1).id  # type: ignore[union-attr]
     return state
@@ -149,6 +152,11 @@ def answer_item(flow: Flow, step: Step, state: State, value: Any) -> Step | None
         return step
     # Skipped items are kept as None: asked, and nothing to add (so an edit does not re-ask).
     return answer(flow, state, dict(state["pending"]))
+
+
+def delivered(state: State) -> bool:
+    """Has the current question reached the person? (Drafts from before "shown": yes.)"""
+    return state.get("shown", state["ask"]) == state["ask"]
 
 
 def enter(step: Step, state: State) -> None:
