@@ -13,7 +13,6 @@ import pytest_asyncio
 from sqlalchemy import Engine, create_engine, event
 
 from sipbot.app import build_application
-
 from sipbot.db.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services

@@ -2,7 +2,8 @@
 
 The whole position lives in one dict (kept in PTB user_data and written after every update):
     {"flow": id, "version": n, "step": id, "answers": {step: value}, "pending": [...] | None,
-     "review": bool, "ask": n, "shown": n, "touched": iso time}
+     "review": bool, "ask": n, "shown": n, "draft": key, "touched": iso time}
+"draft" names the draft: the request sent from it carries the same key.
 "ask" numbers each question message; a button carries it, so a press on an old message is known.
 "shown" is the "ask" of the last question known to have reached the person: when it lags
 behind, the current question was never delivered, and a message is no answer to it.
@@ -12,6 +13,7 @@ of an each step, while the person is still on that step.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sipbot.flows.model import Flow, Step
@@ -29,9 +31,15 @@ def new_state(flow: Flow) -> State:
         "review": False,
         "ask": 0,
         "shown": 0,
+        "draft": new_draft_key(),
     }
     state["step"] = _next_visible(flow, state["answers"], -1).id  # type: ignore[union-attr]
     return state
+
+
+def new_draft_key() -> str:
+    """Names one draft, so the request sent from it is found again (Send is idempotent)."""
+    return secrets.token_hex(16)
 
 
 def visible(step: Step, answers: dict[str, Any]) -> bool:

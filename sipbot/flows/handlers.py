@@ -135,6 +135,7 @@ class FlowRunner:
             engine.enter(step, state)
         state["ask"] += 1
         state["touched"] = self.s.clock().isoformat()
+        state.setdefault("draft", engine.new_draft_key())  # drafts begun before there were keys
         t = self.s.texts_for(update)
         messages = self._messages(flow, step, state, t)
         if note is not None:
