@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -142,7 +145,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     # Write conversation state and answers after every update, not on PTB's timed flush,
     # so a hard kill loses nothing the person already sent.
     app.add_handler(TypeHandler(Update, _flush), group=1)
-    app.add_error_handler(_on_error)
+    app.add_error_handler(_on_error(services))
     return app
 
 
@@ -162,9 +165,40 @@ async def _flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await persist_now(update, context)
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # The exception only: update contents may carry the person's words.
-    log.error("handler.error kind=%s", type(context.error).__name__, exc_info=context.error)
+def _on_error(services: Services):  # type: ignore[no-untyped-def]
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception only: update contents may carry the person's words.
+        log.error("handler.error kind=%s", type(context.error).__name__, exc_info=context.error)
+        if isinstance(context.error, SQLAlchemyError) and isinstance(update, Update):
+            await _not_stored(services, update, context)
+            # Nothing more for this update: the flush would write what was just put back.
+            raise ApplicationHandlerStop
+
+    return on_error
+
+
+async def _not_stored(
+    services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """The database failed mid-update: memory goes back to what is stored, the person is told.
+
+    Then the person's next try is applied to the same question as this one.
+    """
+    persistence = context.application.persistence
+    user = update.effective_user
+    if user is not None and isinstance(persistence, DatabasePersistence):
+        persistence.restore_user_data(user.id, context.application.user_data[user.id])
+    t = services.texts_known(update)
+    chat = update.effective_chat
+    try:
+        if update.callback_query is not None:
+            # Often answered already, before the database was asked; then only the message.
+            with suppress(TelegramError):
+                await update.callback_query.answer(t("error.not_stored"), show_alert=True)
+        if chat is not None and chat.type == "private":
+            await context.bot.send_message(chat.id, t("error.not_stored"))
+    except TelegramError as exc:
+        log.warning("error.not_stored_unsent kind=%s", type(exc).__name__)
 
 
 def _register_commands(services: Services):  # type: ignore[no-untyped-def]

@@ -16,7 +16,12 @@ def preferences(
         person = s.get(Person, telegram_id)
         if person:
             return person.language, person.easy
-    return ("sv" if (telegram_language or "sv").startswith("sv") else "en"), False
+    return from_telegram(telegram_language), False
+
+
+def from_telegram(telegram_language: str | None) -> str:
+    """The bot's language for a Telegram language code: Swedish unless it says otherwise."""
+    return "sv" if (telegram_language or "sv").startswith("sv") else "en"
 
 
 def is_known(engine: Engine, telegram_id: int) -> bool:

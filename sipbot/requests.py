@@ -92,7 +92,11 @@ def submit_request(
     language: str,
     easy: bool,
     tz: ZoneInfo,
+    draft_key: str | None = None,
 ) -> SipRequest:
+    """Store a new request; for a draft already sent (draft_key), the request it became."""
+    if draft_key is not None and (sent := request_for_draft(engine, draft_key)) is not None:
+        return sent
     municipality = deployment.municipality(answers["municipality"])
     now = clock()
     due = add_working_days(now, deployment.response_time_working_days, tz)
@@ -101,6 +105,7 @@ def submit_request(
         request = SipRequest(
             reference=new_reference(4 if attempt < 10 else 6),
             telegram_id=telegram_id,
+            draft_key=draft_key,
             flow_id=flow_id,
             flow_version=flow_version,
             role=answers.get("role", "self"),
@@ -130,8 +135,16 @@ def submit_request(
                 )
             return request
         except IntegrityError:
+            # A taken reference, or the same draft sent at the same moment by a double press.
+            if draft_key is not None and (sent := request_for_draft(engine, draft_key)):
+                return sent
             continue
     raise RuntimeError("could not find a free reference")
+
+
+def request_for_draft(engine: Engine, draft_key: str) -> SipRequest | None:
+    with session_scope(engine) as s:
+        return s.exec(select(SipRequest).where(SipRequest.draft_key == draft_key)).first()
 
 
 def requests_of(engine: Engine, telegram_id: int) -> list[SipRequest]:

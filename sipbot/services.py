@@ -15,7 +15,7 @@ from sipbot.db.migrate import check_current
 from sipbot.deployment import Deployment, load_deployment
 from sipbot.flows.model import Flow, load_flows
 from sipbot.i18n import Catalogs, Texts
-from sipbot.people import preferences
+from sipbot.people import from_telegram, preferences
 
 
 @dataclass
@@ -67,6 +67,15 @@ class Services:
         texts = self.catalogs.texts(lang, easy)
         self._texts[user_id] = (update.update_id, texts)
         return texts
+
+    def texts_known(self, update: Update) -> Texts:
+        """The reader's words without the database (it may be down): as last read, else
+        Telegram's language."""
+        user = update.effective_user
+        cached = self._texts.get(user.id if user else 0)
+        if cached is not None:
+            return cached[1]
+        return self.catalogs.texts(from_telegram(user and user.language_code), False)
 
     def preferences_changed(self, telegram_id: int) -> None:
         """The person chose a language or register, or was forgotten: read them afresh."""

@@ -314,6 +314,25 @@ async def test_injected_hang_times_out(emu: BotApiEmulator, bot: Bot) -> None:
         await bot.send_message(1, "x", read_timeout=0.2)
 
 
+async def test_injected_reset_drops_the_connection(emu: BotApiEmulator, bot: Bot) -> None:
+    emu.inject("sendMessage", status="reset")
+    with pytest.raises(NetworkError):
+        await bot.send_message(1, "x")
+    assert emu.sent(1) == []
+    await bot.send_message(1, "y")
+    assert [m.text for m in emu.sent(1)] == ["y"]
+
+
+async def test_injected_hold_waits_for_release(emu: BotApiEmulator, bot: Bot) -> None:
+    held = emu.inject("sendMessage", status="hold")
+    sending = asyncio.ensure_future(bot.send_message(1, "x"))
+    await held.hit.wait()
+    assert emu.sent(1) == [] and not sending.done()
+    held.release()
+    assert (await sending).text == "x"
+    assert [m.text for m in emu.sent(1)] == ["x"]
+
+
 async def test_block(emu: BotApiEmulator, bot: Bot) -> None:
     await bot.send_message(3, "before")
     emu.block(3)

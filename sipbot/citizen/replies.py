@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.blank import is_blank
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
 from sipbot.keyboards import kb
@@ -52,7 +53,7 @@ class PersonReplies:
             if isinstance(seconds, timedelta):
                 seconds = int(seconds.total_seconds())
             body: dict[str, object] = {"voice": msg.voice.file_id, "duration": seconds}
-        elif msg.text and msg.text.strip() and len(msg.text) <= REPLY_LIMIT:
+        elif msg.text and not is_blank(msg.text) and len(msg.text) <= REPLY_LIMIT:
             body = {"text": msg.text.strip()}
         else:
             await msg.reply_text(t("person.reply_text_only", limit=REPLY_LIMIT))

@@ -55,7 +55,10 @@ class RequestSubmit:
             language=t.lang,
             easy=t.easy,
             tz=self.s.settings.tz,
+            draft_key=state.get("draft"),
         )
+        # Sent again from the same draft (e.g. the bot died before the receipt went out):
+        # the same request, and what follows storing it is done again (at least once).
         log.info("request.submitted id=%s unit=%s", request.id, request.unit)
         await context.bot.send_message(
             update.effective_chat.id,

@@ -72,6 +72,8 @@ class SipRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
     telegram_id: int | None = Field(sa_column=Column(BigInteger, index=True))
+    # The draft it was sent from: pressing Send again on the same draft finds this request.
+    draft_key: str | None = Field(default=None, sa_column=Column(String(32), unique=True))
     flow_id: str = Field(max_length=64)
     flow_version: int
     role: str = Field(max_length=32)

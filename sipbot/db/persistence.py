@@ -21,15 +21,25 @@ Data = dict[Any, Any]
 LAST_UPDATE_KEY = "last_update"
 
 
-async def persist_now(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """Write this user's data now, before the bot shows the next question.
+async def persist_now(
+    update: Update, context: CallbackContext[Any, Any, Any, Any], *, seen: bool = True
+) -> None:
+    """Write this user's data now, before the bot shows the next question; raise if it fails.
 
     Whatever the person has seen acknowledged is then already on disk when a kill comes.
+    seen=False leaves the update unmarked: if the process dies before the reply is sent, the
+    update Telegram hands out again is handled again rather than skipped in silence.
     """
     app = context.application
-    if update.effective_user is not None and context.user_data is not None:
-        context.user_data[LAST_UPDATE_KEY] = update.update_id
-        app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+    user = update.effective_user
+    if user is not None and context.user_data is not None:
+        if seen:
+            context.user_data[LAST_UPDATE_KEY] = update.update_id
+        # Not through app.update_persistence alone: PTB hands its errors to the error
+        # handlers and carries on, and an answer must not be acknowledged unless stored.
+        persistence = app.persistence
+        assert persistence is not None
+        await persistence.update_user_data(user.id, context.user_data)
     await app.update_persistence()
 
 
@@ -48,10 +58,19 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         )
         self._engine = engine
         self._clock = clock
+        # What each user's data is on disk, to put memory back to when a write fails.
+        self._stored: dict[int, Data] = {}
 
     async def get_user_data(self) -> dict[int, Data]:
         with session_scope(self._engine) as s:
-            return {row.user_id: row.data for row in s.exec(select(UserData))}
+            data = {row.user_id: row.data for row in s.exec(select(UserData))}
+        self._stored = deepcopy(data)
+        return data
+
+    def restore_user_data(self, user_id: int, data: Data) -> None:
+        """Put a user's data in memory back to what is stored, after a change was not."""
+        data.clear()
+        data.update(deepcopy(self._stored.get(user_id, {})))
 
     async def get_chat_data(self) -> dict[int, Data]:
         with session_scope(self._engine) as s:
@@ -86,13 +105,17 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 s.add(ConversationState(name=name, key=key_text, state=new_state))
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
+        if user_id in self._stored and self._stored[user_id] == data:
+            return  # unchanged since it was last written (often: the flush after a question)
+        copy = deepcopy(data)
         with session_scope(self._engine) as s:
             row = s.get(UserData, user_id)
             if row is None:
                 row = UserData(user_id=user_id, data={}, updated_at=self._clock())
-            row.data = deepcopy(data)
+            row.data = copy
             row.updated_at = self._clock()
             s.add(row)
+        self._stored[user_id] = deepcopy(copy)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
         with session_scope(self._engine) as s:
@@ -119,6 +142,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def drop_user_data(self, user_id: int) -> None:
         with session_scope(self._engine) as s:
             s.exec(delete(UserData).where(UserData.user_id == user_id))  # type: ignore[call-overload]
+        self._stored.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         return None

@@ -2,14 +2,18 @@
 
 The whole position lives in one dict (kept in PTB user_data and written after every update):
     {"flow": id, "version": n, "step": id, "answers": {step: value}, "pending": [...] | None,
-     "review": bool, "ask": n, "touched": iso time}
+     "review": bool, "ask": n, "shown": n, "draft": key, "touched": iso time}
+"draft" names the draft: the request sent from it carries the same key.
 "ask" numbers each question message; a button carries it, so a press on an old message is known.
+"shown" is the "ask" of the last question known to have reached the person: when it lags
+behind, the current question was never delivered, and a message is no answer to it.
 "pending" is the selection of a multi step, the items of a list step, or the [item, text] pairs
 of an each step, while the person is still on that step.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sipbot.flows.model import Flow, Step
@@ -26,9 +30,16 @@ def new_state(flow: Flow) -> State:
         "pending": None,
         "review": False,
         "ask": 0,
+        "shown": 0,
+        "draft": new_draft_key(),
     }
     state["step"] = _next_visible(flow, state["answers"], -1).id  # type: ignore[union-attr]
     return state
+
+
+def new_draft_key() -> str:
+    """Names one draft, so the request sent from it is found again (Send is idempotent)."""
+    return secrets.token_hex(16)
 
 
 def visible(step: Step, answers: dict[str, Any]) -> bool:
@@ -161,6 +172,11 @@ def answer_item(flow: Flow, step: Step, state: State, value: Any) -> Step | None
         return step
     # Skipped items are kept as None: asked, and nothing to add (so an edit does not re-ask).
     return answer(flow, state, each_answer(flow, step, state))
+
+
+def delivered(state: State) -> bool:
+    """Has the current question reached the person? (Drafts from before "shown": yes.)"""
+    return state.get("shown", state["ask"]) == state["ask"]
 
 
 def enter(step: Step, state: State) -> None:

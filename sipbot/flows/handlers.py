@@ -9,8 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.blank import is_blank
 from sipbot.db.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.flows import engine
@@ -114,8 +116,13 @@ class FlowRunner:
         log.info("flow.start flow=%s version=%s", flow.id, flow.version)
         await self.ask(update, context)
 
-    async def ask(self, update: Update, context: Context) -> None:
-        """Send the current step as a new message; older buttons become stale."""
+    async def ask(self, update: Update, context: Context, note: str | None = None) -> None:
+        """Send the current step as a new message; older buttons become stale.
+
+        The position is stored first, then sent (with the note before it, if any); "shown"
+        moves only once the question is out, so an answer is filed only under a question
+        the person has seen.
+        """
         state = current(context)
         if state is None:
             return
@@ -132,22 +139,57 @@ class FlowRunner:
             engine.enter(step, state)
         state["ask"] += 1
         state["touched"] = self.s.clock().isoformat()
-        await persist_now(update, context)
+        state.setdefault("draft", engine.new_draft_key())  # drafts begun before there were keys
         t = self.s.texts_for(update)
+        messages = self._messages(flow, step, state, t)
+        if note is not None:
+            messages.insert(0, (note, None))
+        # Telegram numbers a chat's messages in order: a message from the person numbered
+        # above `expect` came after all of these, so they reached the person (see _seen).
+        known = max(state.get("last_id", 0), getattr(update.effective_message, "message_id", 0))
+        state["expect"] = known + len(messages)
+        # Not marked as seen yet: redelivered after a kill before the send, it is re-asked.
+        await persist_now(update, context, seen=False)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        if step.kind == "review":
-            parts = self._review_text(flow, state, t)
-            for part in parts[:-1]:
-                await context.bot.send_message(chat_id, part)
-            await context.bot.send_message(
-                chat_id, parts[-1], reply_markup=self._review_keyboard(flow, state, t)
-            )
-            return
-        await context.bot.send_message(
-            chat_id,
-            self._question(flow, step, state, t),
-            reply_markup=self._keyboard(flow, step, state, t),
-        )
+        try:
+            for text, markup in messages:
+                sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+                state["last_id"] = max(state.get("last_id", 0), sent.message_id)
+        except TelegramError:
+            state["expect"] = None  # known not to have arrived (the flush stores that)
+            raise
+        # Stored at once, and the update is then done with, so marked as seen too.
+        state["shown"] = state["ask"]
+        await persist_now(update, context)
+
+    def _messages(
+        self, flow: Flow, step: Step, state: State, t: Texts
+    ) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+        """The question as messages to send: the review may take several."""
+        if step.kind != "review":
+            return [(self._question(flow, step, state, t), self._keyboard(flow, step, state, t))]
+        parts = self._review_text(flow, state, t)
+        last = (parts[-1], self._review_keyboard(flow, state, t))
+        return [*((part, None) for part in parts[:-1]), last]
+
+    def _seen(self, state: State, msg: Message) -> bool:
+        """Has the person seen the current question before writing this message?
+
+        Known when it was sent; when a send failed, no; after a kill mid-send, yes if the
+        message came after everything the bot was sending (its number is higher).
+        """
+        if engine.delivered(state):
+            return True
+        expect = state.get("expect")
+        if expect is None or msg.message_id <= expect:
+            return False
+        state["shown"] = state["ask"]
+        return True
+
+    async def _ask_again(self, update: Update, context: Context, t: Texts) -> None:
+        """The current question never reached the person: say so and send it (again)."""
+        log.info("flow.not_delivered step=%s", current(context)["step"])  # type: ignore[index]
+        await self.ask(update, context, note=t("input.not_delivered"))
 
     def _flow(self, state: State) -> Flow:
         """The flow of a state, first carrying a draft from an older flow version over."""
@@ -259,10 +301,13 @@ class FlowRunner:
             fresh = False
         if not fresh or state is None:
             await query.answer(t("input.old_button"))
-            if state is not None:
+            if state is not None and not engine.delivered(state):
+                await self._ask_again(update, context, t)
+            elif state is not None:
                 await self.ask(update, context)
             return
         await query.answer()
+        state["shown"] = state["ask"]  # its button was pressed, so the question was seen
         flow = self._flow(state)
         step = flow.step(state["step"])
         await self._apply(update, context, flow, step, state, op, arg, t)
@@ -285,6 +330,7 @@ class FlowRunner:
             chosen: list[str] = state["pending"]
             oid = options[int(arg)][0]
             chosen.remove(oid) if oid in chosen else chosen.append(oid)
+            await persist_now(update, context, seen=False)  # stored before it shows as ticked
             await update.callback_query.edit_message_reply_markup(  # type: ignore[union-attr]
                 self._keyboard(flow, step, state, t)
             )
@@ -355,6 +401,11 @@ class FlowRunner:
         flow = self._flow(state)
         step = flow.step(state["step"])
         t = self.s.texts_for(update)
+        if not self._seen(state, msg):
+            # Whatever this is (often the last answer typed again), it is not filed under
+            # the question now current: the person never saw that one.
+            await self._ask_again(update, context, t)
+            return
         problem = self._problem(step, msg, state)
         if problem:
             limits = {
@@ -378,8 +429,7 @@ class FlowRunner:
             return
         if step.kind == "list":
             state["pending"].append(value)
-            await msg.reply_text(t("input.added"))
-            await self.ask(update, context)
+            await self.ask(update, context, note=t("input.added"))  # stored before "Saved"
             return
         await self._answered(update, context, flow, state, value)
 
@@ -392,7 +442,7 @@ class FlowRunner:
                 return N_("input.unknown_command")
             if not takes_text:
                 return N_("input.use_buttons")
-            if not msg.text.strip():
+            if is_blank(msg.text):
                 return N_("input.empty")
             if len(msg.text.strip()) > step.max_length:
                 return N_("input.too_long")

@@ -34,6 +34,7 @@ __all__ = [
     "EmulatorStats",
     "FakeGroup",
     "FakeUser",
+    "Fault",
     "FileInfo",
 ]
 
@@ -240,6 +241,16 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+async def _first(*waits: Any) -> None:
+    """Wait until the first of these coroutines is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _utf16_len(text: str) -> int:
@@ -720,12 +731,24 @@ class _StoredFile:
 
 
 @dataclass
-class _Fault:
+class Fault:
+    """An injected failure; a test can wait until it is hit and release a held call."""
+
     method: str
-    status: int | Literal["hang"]
+    status: int | Literal["hang", "hold", "reset"]
     remaining: int
     chat_id: int | None
     retry_after: int
+    hit: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let a held call go on as if nothing had happened."""
+        self.released.set()
+
+
+class _ConnectionReset(Exception):
+    """The connection is dropped without an answer."""
 
 
 _FAULT_DESCRIPTIONS = {
@@ -788,7 +811,7 @@ class BotApiEmulator:
         self._callback_ids = itertools.count(1)
         self._open_callbacks: dict[str, int] = {}  # query id -> user id, until answered
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._blocked: set[int] = set()
         self._global_sends: deque[float] = deque()
         self._private_last: dict[int, float] = {}
@@ -886,13 +909,19 @@ class BotApiEmulator:
         self,
         method: str,
         *,
-        status: int | Literal["hang"],
+        status: int | Literal["hang", "hold", "reset"],
         times: int = 1,
         chat_id: int | None = None,
         retry_after: int = 1,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``status`` (or hang)."""
-        self._faults.append(_Fault(method.lower(), status, times, chat_id, retry_after))
+    ) -> Fault:
+        """Make the next ``times`` calls of ``method`` fail with ``status``.
+
+        "hang" never answers (until the emulator stops), "hold" waits until the fault is
+        released and then goes on normally, "reset" drops the connection without an answer.
+        """
+        fault = Fault(method.lower(), status, times, chat_id, retry_after)
+        self._faults.append(fault)
+        return fault
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -1046,6 +1075,10 @@ class BotApiEmulator:
                 result = await self._dispatch(method, params, files)
             except ApiError as err:
                 return self._error_response(err)
+            except _ConnectionReset:
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response()  # never sent: the connection is gone
             return web.json_response({"ok": True, "result": result})
         finally:
             if method != "getupdates":
@@ -1091,7 +1124,14 @@ class BotApiEmulator:
                 continue
             fault.remaining -= 1
             self._faults = [f for f in self._faults if f.remaining > 0]
-            if fault.status == "hang":
+            fault.hit.set()
+            if fault.status == "reset":
+                raise _ConnectionReset
+            if fault.status == "hold":
+                await _first(fault.released.wait(), self._stopping.wait())
+                if fault.released.is_set():
+                    return
+            if fault.status in ("hang", "hold"):
                 await self._stopping.wait()
                 raise ApiError(500, "Internal Server Error: emulator stopped")
             if fault.status == 429:

@@ -16,6 +16,7 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.blank import is_blank
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
@@ -482,7 +483,7 @@ class StaffBot:
             return False
         t = self._t(update)
         text = (msg.text or "").strip()
-        if not text or text.startswith("/") or len(text) > TEXT_LIMIT:
+        if is_blank(text) or text.startswith("/") or len(text) > TEXT_LIMIT:
             await msg.reply_text(t("staff.input_text_only", limit=TEXT_LIMIT))
             return True
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]

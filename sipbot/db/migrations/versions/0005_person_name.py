@@ -9,7 +9,7 @@ from alembic import op
 
 import sipbot.db.crypto
 
-revision = "0005_person_name"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
