@@ -1,6 +1,6 @@
 """the name of the person a request is for, encrypted, for the staff queue
 
-Revision ID: 0005_person_name
+Revision ID: 0005
 Revises: 0004
 """
 

@@ -1,7 +1,7 @@
 """a request remembers the draft it was sent from, so Send is idempotent per draft
 
-Revision ID: 0005_flowsafety
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 22:35:00
 """
 
