@@ -8,6 +8,7 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
@@ -59,9 +60,9 @@ class MyRequests:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
         await query.answer()
-        _, action, arg = ((query.data or "") + "::").split(":")[:3]
-        known = arg.isdigit()
-        request = request_of(self.s.engine, update.effective_user.id, int(arg)) if known else None
+        fields = callbacks.parse(callbacks.REQUESTS, query.data) or {}
+        action, rid = fields.get("action"), callbacks.number(fields.get("request"))
+        request = None if rid is None else request_of(self.s.engine, update.effective_user.id, rid)
         if request is None:  # someone else's, deleted, or a forged button: show the list
             await self.show_list(update, context)
         elif action == "show":

@@ -15,10 +15,9 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 from sipbot.clock import Clock, utcnow
 from sipbot.db.engine import session_scope
 from sipbot.db.models import BotData, ChatData, ConversationState, UserData
+from sipbot.updates import remember
 
 Data = dict[Any, Any]
-# The last update applied to a user's data, stored with it, so a redelivered one is skipped.
-LAST_UPDATE_KEY = "last_update"
 
 
 async def persist_now(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -28,7 +27,8 @@ async def persist_now(update: Update, context: CallbackContext[Any, Any, Any, An
     """
     app = context.application
     if update.effective_user is not None and context.user_data is not None:
-        context.user_data[LAST_UPDATE_KEY] = update.update_id
+        # Which update this write applies, stored with it, so a redelivered one is skipped.
+        remember(context.user_data, update)
         app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await app.update_persistence()
 
