@@ -667,18 +667,22 @@ class FakeUser(ChatView):
 
     def send_poll(self, question: str, options: list[str], *, legacy: bool = False) -> JSONDict:
         """A poll; ``legacy``: as a self-hosted Bot API server older than 9.6 sends it, without
-        the fields PTB now requires (allows_revoting, members_only)."""
+        the fields PTB now requires (options' persistent_id, allows_revoting, members_only)."""
+        new = not legacy
         poll: JSONDict = {
             "id": f"poll-{len(self._raw) + 1}",
             "question": question,
-            "options": [{"text": text, "voter_count": 0} for text in options],
+            "options": [
+                {"text": text, "voter_count": 0} | ({"persistent_id": str(i)} if new else {})
+                for i, text in enumerate(options)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": True,
             "type": "regular",
             "allows_multiple_answers": False,
         }
-        if not legacy:
+        if new:
             poll |= {"allows_revoting": False, "members_only": False}
         return self.emu._queue_message(self, self, {"poll": poll})
 
