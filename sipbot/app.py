@@ -124,7 +124,8 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CallbackQueryHandler(start.on_draft, pattern=callbacks.DRAFT),
             CallbackQueryHandler(start.on_cancel, pattern=callbacks.CANCEL),
             CallbackQueryHandler(about.on_page, pattern=callbacks.ABOUT),
-            CallbackQueryHandler(my_requests.on_button, pattern=callbacks.REQUESTS),
+            # Any Q: data: the handler parses it and shows the list for anything else.
+            CallbackQueryHandler(my_requests.on_button, pattern=r"^Q:"),
             CallbackQueryHandler(privacy.on_button, pattern=callbacks.PRIVACY),
             CallbackQueryHandler(start.on_consent_answer, pattern=callbacks.CONSENT),
             CallbackQueryHandler(runner.on_callback, pattern=callbacks.FLOW),
