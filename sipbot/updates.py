@@ -32,8 +32,8 @@ from telegram.request import HTTPXRequest
 log = logging.getLogger(__name__)
 
 # The stamps of the updates last applied to a user's data, in user_data.
-SEEN_KEY = "seen_updates"
-LEGACY_KEY = "last_update"  # the last update id alone, as stored before stamps
+# (Once the last update id alone, an int: such a value is simply replaced.)
+SEEN_KEY = "last_update"
 # What a kill can make Telegram send again is at most the one batch the bot had fetched and
 # not yet confirmed, and a batch is at most 100 updates (getUpdates' limit).
 SEEN_KEEP = 100
@@ -137,11 +137,12 @@ def stamp(update: Update) -> str:
 
 def seen(user_data: dict[Any, Any] | None, update: Update) -> bool:
     """Was this very update already applied to this user's data?"""
-    return stamp(update) in (user_data or {}).get(SEEN_KEY, ())
+    kept = (user_data or {}).get(SEEN_KEY)
+    return isinstance(kept, list) and stamp(update) in kept
 
 
 def remember(user_data: dict[Any, Any], update: Update) -> None:
     """Note the update as applied, in the data written with its effects."""
-    user_data.pop(LEGACY_KEY, None)
-    kept = [s for s in user_data.get(SEEN_KEY, ()) if isinstance(s, str)]
+    kept = user_data.get(SEEN_KEY)
+    kept = [s for s in kept if isinstance(s, str)] if isinstance(kept, list) else []
     user_data[SEEN_KEY] = [*kept, stamp(update)][-SEEN_KEEP:]
