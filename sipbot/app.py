@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeDefault, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -21,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from sipbot import callbacks
 from sipbot.citizen.about import AboutPages
 from sipbot.citizen.consent_link import ConsentLinks
 from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
@@ -30,7 +32,7 @@ from sipbot.citizen.privacy import Privacy
 from sipbot.citizen.replies import PersonReplies
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
-from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
+from sipbot.db.persistence import DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
 from sipbot.ratelimit import WindowRateLimiter
@@ -41,8 +43,10 @@ from sipbot.staff.escalation import ESCALATE_EVERY, Escalator
 from sipbot.staff.handlers import StaffBot
 from sipbot.staff.members import INVITE_PREFIX
 from sipbot.staff.team import Team
+from sipbot.updates import SipBot, seen
 
 log = logging.getLogger(__name__)
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 COMMANDS = {
     "start": N_("command.start"),
     "help": N_("command.help"),
@@ -52,20 +56,17 @@ COMMANDS = {
 
 
 def build_application(services: Services, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
-    api = services.settings.telegram_api_url
-    builder = (
+    limiter = WindowRateLimiter(services.settings.send_rate, max_retries=3) if rate_limit else None
+    bot = SipBot(
+        services.settings.telegram_token, services.settings.telegram_api_url, rate_limiter=limiter
+    )
+    app = (
         ApplicationBuilder()
-        .token(services.settings.telegram_token)
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
+        .bot(bot)
         .persistence(DatabasePersistence(services.engine, services.clock))
         .post_init(_register_commands(services))
+        .build()
     )
-    if rate_limit:
-        builder = builder.rate_limiter(
-            WindowRateLimiter(services.settings.send_rate, max_retries=3)
-        )
-    app = builder.build()
 
     runner = FlowRunner(services)
     links = ConsentLinks(services)
@@ -109,9 +110,13 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
 
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, _skip_seen), group=-10)
-    # Every button but the staff ones (S:, G:) belongs to the person's side.
-    app.add_handler(CallbackQueryHandler(private_only, pattern=r"^(?![SG]:)"), group=-6)
+    app.add_handler(CallbackQueryHandler(_stray_button(start.on_other_callback)), group=-9)
+    # Outside a private chat only staff cards (S:) have buttons; anything else pressed there
+    # is the person's, or an admin's, and does nothing but say so.
+    app.add_handler(CallbackQueryHandler(private_only, pattern=r"^(?!S:)"), group=-6)
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, typed_input), group=-5)
+    # Each button family by its whole grammar (sipbot/callbacks.py); anything else, old or
+    # forged, goes to the last handler.
     app.add_handlers(
         [
             CommandHandler("start", start.start, filters=private),
@@ -123,21 +128,22 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CommandHandler("queue", staff.queue_command, filters=private),
             CommandHandler("staff", team.command, filters=private),
             CommandHandler("stats", team.stats, filters=private),
-            CallbackQueryHandler(team.on_button, pattern=r"^G:"),
-            CallbackQueryHandler(staff.cancel_input, pattern=r"^S:x:"),
-            CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
-            CallbackQueryHandler(replies.on_reply_button, pattern=r"^Y:"),
-            CallbackQueryHandler(notices.on_button, pattern=r"^N:"),
-            CallbackQueryHandler(start.on_language, pattern=r"^L:"),
-            CallbackQueryHandler(start.on_register, pattern=r"^R:"),
-            CallbackQueryHandler(start.on_menu, pattern=r"^M:"),
-            CallbackQueryHandler(start.on_draft, pattern=r"^D:"),
-            CallbackQueryHandler(start.on_cancel, pattern=r"^X:"),
-            CallbackQueryHandler(about.on_page, pattern=r"^A:"),
+            CallbackQueryHandler(team.on_button, pattern=callbacks.TEAM),
+            CallbackQueryHandler(staff.cancel_input, pattern=callbacks.STAFF_CANCEL),
+            CallbackQueryHandler(staff.on_callback, pattern=callbacks.STAFF),
+            CallbackQueryHandler(replies.on_reply_button, pattern=callbacks.REPLY),
+            CallbackQueryHandler(notices.on_button, pattern=callbacks.NOTICE),
+            CallbackQueryHandler(start.on_language, pattern=callbacks.LANGUAGE),
+            CallbackQueryHandler(start.on_register, pattern=callbacks.REGISTER),
+            CallbackQueryHandler(start.on_menu, pattern=callbacks.MENU),
+            CallbackQueryHandler(start.on_draft, pattern=callbacks.DRAFT),
+            CallbackQueryHandler(start.on_cancel, pattern=callbacks.CANCEL),
+            CallbackQueryHandler(about.on_page, pattern=callbacks.ABOUT),
+            # Any Q: data: the handler parses it and shows the list for anything else.
             CallbackQueryHandler(my_requests.on_button, pattern=r"^Q:"),
-            CallbackQueryHandler(privacy.on_button, pattern=r"^P:"),
-            CallbackQueryHandler(start.on_consent_answer, pattern=r"^K:"),
-            CallbackQueryHandler(runner.on_callback, pattern=r"^F:"),
+            CallbackQueryHandler(privacy.on_button, pattern=callbacks.PRIVACY),
+            CallbackQueryHandler(start.on_consent_answer, pattern=callbacks.CONSENT),
+            CallbackQueryHandler(runner.on_callback, pattern=callbacks.FLOW),
             MessageHandler(private & ~filters.StatusUpdate.ALL, start.on_other_message),
             CallbackQueryHandler(start.on_other_callback),
         ]
@@ -145,6 +151,8 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     # Write conversation state and answers after every update, not on PTB's timed flush,
     # so a hard kill loses nothing the person already sent.
     app.add_handler(TypeHandler(Update, _flush), group=1)
+    # Last, after errors too: no button keeps spinning.
+    app.add_handler(CallbackQueryHandler(_answer_unanswered), group=2)
     app.add_error_handler(_on_error(services))
     return app
 
@@ -153,12 +161,47 @@ async def _skip_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Drop an update this user already had processed.
 
     After a hard kill Telegram hands out again the updates the bot had not yet confirmed;
-    the last one processed is stored with the answers, so it is not applied twice.
+    the ones processed are stored with the answers, so they are not applied twice.
     """
-    seen = (context.user_data or {}).get(LAST_UPDATE_KEY)
-    if seen is not None and update.update_id <= seen:
+    if seen(context.user_data, update):
         log.info("update.skipped_seen update_id=%s", update.update_id)
         raise ApplicationHandlerStop
+
+
+def _stray_button(old_button: Callback) -> Callback:
+    """A button no handler can act on: answered, and nothing more.
+
+    Inline-mode buttons have no message nor chat; a message the bot can no longer read cannot
+    be edited (in a private chat: an old button); in groups only staff cards have buttons.
+    """
+
+    async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, chat = update.callback_query, update.effective_chat
+        assert query is not None
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        readable = isinstance(query.message, Message)
+        if private and not readable:
+            await old_button(update, context)
+        elif not private and not readable:
+            await query.answer()
+        else:
+            return
+        log.info("callback.stray update_id=%s", update.update_id)
+        raise ApplicationHandlerStop
+
+    return gate
+
+
+async def _answer_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    if isinstance(context.bot, SipBot) and context.bot.answered(query.id):
+        return
+    log.info("callback.unanswered update_id=%s", update.update_id)
+    try:
+        await query.answer()
+    except TelegramError as exc:  # too old by now: nothing more to do for it
+        log.warning("callback.answer_failed kind=%s", type(exc).__name__)
 
 
 async def _flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

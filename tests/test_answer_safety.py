@@ -100,7 +100,8 @@ async def question_stored(services: Services, user_id: int) -> None:
 
 async def at_problems(p: Person) -> None:
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Eva Berg", then="sip.municipality.ask")
     p.user.press("Krokom")
     await p.asked("sip.problems.ask")
 
@@ -147,7 +148,8 @@ async def test_an_outage_is_answered_at_once_and_loses_nothing(
 ) -> None:
     p = Person(emu.user(902, language_code="en"), bot.services, lang="en")
     await p.onboard()
-    await p.presses("sip.role.self", "sip.municipality.ask")
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await p.says("Eva Berg", then="sip.municipality.ask")
     await question_stored(bot.services, 902)
     with database.outage():
         # A button: its question stays current, and the person hears it did not work.
@@ -169,6 +171,7 @@ async def test_an_outage_is_answered_at_once_and_loses_nothing(
     answers = (await stored_flow(bot.services, 902))["answers"]
     assert answers == {
         "role": "self",
+        "own_name": "Eva Berg",
         "municipality": "krokom",
         "problems": "Hard to get help",
         "main_goal": "A home of my own",

@@ -27,9 +27,10 @@ async def test_killed_while_the_next_question_is_sent_the_retyped_answer_is_not_
     emu: BotApiEmulator, services: Services, settings: Settings, tmp_path: Path
 ) -> None:
     p = Person(emu.user(310), services)
-    async with bot_process(settings, tmp_path) as proc:
+    async with bot_process(settings, tmp_path, emu) as proc:
         await p.onboard()
-        await p.presses("sip.role.self", "sip.municipality.ask")
+        await p.presses("sip.role.self", "sip.own_name.ask")
+        await p.says("Eva Berg", then="sip.municipality.ask")
         p.user.press("Krokom")
         await p.asked("sip.problems.ask")
         held = emu.inject("sendMessage", status="hold", chat_id=310)
@@ -37,7 +38,7 @@ async def test_killed_while_the_next_question_is_sent_the_retyped_answer_is_not_
         await held.hit.wait()  # the answer is stored, the next question on its way
         await hard_kill(proc)
 
-    async with bot_process(settings, tmp_path):
+    async with bot_process(settings, tmp_path, emu):
         # The person never saw the next question and sends their answer again.
         await p.says("Svårt att få hjälp", then="input.not_delivered")
         await p.asked("sip.main_goal.ask")
@@ -53,7 +54,7 @@ async def test_killed_before_the_receipt_send_again_shows_the_same_request(
     emu: BotApiEmulator, services: Services, settings: Settings, tmp_path: Path
 ) -> None:
     p = Person(emu.user(311), services)
-    async with bot_process(settings, tmp_path) as proc:
+    async with bot_process(settings, tmp_path, emu) as proc:
         await p.onboard()
         await Walker(p).fill(without_phone(BRANCHES["self"][0]))
         await p.user.until(lambda: p.t("button.send") in p.user.last.button_texts)  # type: ignore[union-attr]
@@ -63,7 +64,7 @@ async def test_killed_before_the_receipt_send_again_shows_the_same_request(
         await hard_kill(proc)
     [stored] = requests_of(services, 311)
 
-    async with bot_process(settings, tmp_path):
+    async with bot_process(settings, tmp_path, emu):
         # The person saw no receipt, and the Send button is still there: they press it again.
         p.user.press(p.t("button.send"))
         receipt = await p.sees("receipt.text")

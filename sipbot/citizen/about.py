@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.i18n import N_
 from sipbot.keyboards import kb
 from sipbot.services import Services
@@ -44,5 +45,5 @@ class AboutPages:
         query = update.callback_query
         assert query is not None
         await query.answer()
-        arg = (query.data or "").removeprefix("A:")
-        await self.show(update, context, int(arg) if arg.isdigit() else 0)
+        fields = callbacks.parse(callbacks.ABOUT, query.data) or {}
+        await self.show(update, context, callbacks.number(fields.get("page")) or 0)

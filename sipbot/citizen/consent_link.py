@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.consent import PAYLOAD_PREFIX, VALID_FOR, answer_link, check_link, create_link
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
@@ -66,7 +67,8 @@ class ConsentLinks:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
         await query.answer()
-        _, choice, token = ((query.data or "") + "::").split(":")[:3]
+        fields = callbacks.parse(callbacks.CONSENT, query.data) or {}
+        choice, token = fields.get("choice"), fields.get("token", "")
         t = self.s.texts_for(update)
         agrees = choice == "y"
         result = answer_link(self.s.engine, self.s.clock, token, update.effective_user.id, agrees)

@@ -8,6 +8,7 @@ from telegram import Bot, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.citizen.replies import REPLY_KEY
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
@@ -105,13 +106,14 @@ class NoticeAnswers:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
         await query.answer()
-        _, choice, arg = ((query.data or "") + "::").split(":")[:3]
+        fields = callbacks.parse(callbacks.NOTICE, query.data) or {}
+        choice, meeting_id = fields.get("choice"), callbacks.number(fields.get("meeting"))
         t = self.s.texts_for(update)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        if choice not in ("yes", "other") or not arg.isdigit():
+        if choice not in ("yes", "other") or meeting_id is None:
             return
         answer = "can_come" if choice == "yes" else "other_time"
-        result = person_answer(self.s.engine, update.effective_user.id, int(arg), answer)
+        result = person_answer(self.s.engine, update.effective_user.id, meeting_id, answer)
         if result is None:
             await context.bot.send_message(chat_id, t("person.notice.gone"))
             return

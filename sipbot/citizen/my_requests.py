@@ -8,6 +8,7 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.citizen import confirm
 from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
@@ -59,7 +60,10 @@ class MyRequests:
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
-        _, action, arg, nonce = ((query.data or "") + ":::").split(":")[:4]
+        fields = callbacks.parse(callbacks.REQUESTS, query.data) or {}
+        action = fields.get("action") or fields.get("confirm")
+        arg = fields.get("request") or fields.get("confirm_request")
+        nonce = fields.get("nonce", "")
         if action in ("withdraw_yes", "withdraw_no") and not confirm.take(
             context.user_data, f"withdraw:{arg}", nonce  # type: ignore[arg-type]
         ):
@@ -67,8 +71,8 @@ class MyRequests:
             await query.answer(self.s.texts_for(update)("input.old_button"))
             return
         await query.answer()
-        known = arg.isdigit()
-        request = request_of(self.s.engine, update.effective_user.id, int(arg)) if known else None
+        rid = callbacks.number(arg)
+        request = None if rid is None else request_of(self.s.engine, update.effective_user.id, rid)
         if request is None:  # someone else's, deleted, or a forged button: show the list
             await self.show_list(update, context)
         elif action in ("show", "withdraw_no"):

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.blank import is_blank
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
@@ -31,10 +32,10 @@ class PersonReplies:
         query = update.callback_query
         assert query is not None and update.effective_chat is not None
         await query.answer()
-        arg = (query.data or "").removeprefix("Y:")
-        if not arg.isdigit():
+        rid = callbacks.number((callbacks.parse(callbacks.REPLY, query.data) or {}).get("request"))
+        if rid is None:
             return
-        context.user_data[REPLY_KEY] = int(arg)  # type: ignore[index]
+        context.user_data[REPLY_KEY] = rid  # type: ignore[index]
         t = self.s.texts_for(update)
         await context.bot.send_message(update.effective_chat.id, t("person.reply_ask"))
 

@@ -15,10 +15,9 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 from sipbot.clock import Clock, utcnow
 from sipbot.db.engine import session_scope
 from sipbot.db.models import BotData, ChatData, ConversationState, UserData
+from sipbot.updates import remember
 
 Data = dict[Any, Any]
-# The last update applied to a user's data, stored with it, so a redelivered one is skipped.
-LAST_UPDATE_KEY = "last_update"
 
 
 async def persist_now(
@@ -34,7 +33,8 @@ async def persist_now(
     user = update.effective_user
     if user is not None and context.user_data is not None:
         if seen:
-            context.user_data[LAST_UPDATE_KEY] = update.update_id
+            # Which update this write applies, stored with it, so a redelivered one is skipped.
+            remember(context.user_data, update)
         # Not through app.update_persistence alone: PTB hands its errors to the error
         # handlers and carries on, and an answer must not be acknowledged unless stored.
         persistence = app.persistence

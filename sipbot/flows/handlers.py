@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.blank import is_blank
 from sipbot.db.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
@@ -291,14 +292,13 @@ class FlowRunner:
 
     async def on_callback(self, update: Update, context: Context) -> None:
         query = update.callback_query
-        assert query is not None and query.data is not None
+        assert query is not None
         state = current(context)
         t = self.s.texts_for(update)
-        try:
-            _, ask, op, arg = query.data.split(":", 3)
-            fresh = state is not None and int(ask) == state["ask"]
-        except ValueError:
-            fresh = False
+        fields = callbacks.parse(callbacks.FLOW, query.data) or {}
+        op, arg = fields.get("op", ""), fields.get("arg", "")
+        ask = callbacks.number(fields.get("ask"))
+        fresh = state is not None and ask is not None and ask == state["ask"]
         if not fresh or state is None:
             await query.answer(t("input.old_button"))
             if state is not None and not engine.delivered(state):
@@ -324,11 +324,12 @@ class FlowRunner:
         t: Texts,
     ) -> None:
         options = self.options(flow, step, state, t) if step.kind in ("choice", "multi") else []
-        if op == "c" and step.kind == "choice" and arg.isdigit() and int(arg) < len(options):
-            await self._answered(update, context, flow, state, options[int(arg)][0])
-        elif op == "t" and step.kind == "multi" and arg.isdigit() and int(arg) < len(options):
+        index = callbacks.number(arg)  # the option or step a button stands for
+        if op == "c" and step.kind == "choice" and index is not None and index < len(options):
+            await self._answered(update, context, flow, state, options[index][0])
+        elif op == "t" and step.kind == "multi" and index is not None and index < len(options):
             chosen: list[str] = state["pending"]
-            oid = options[int(arg)][0]
+            oid = options[index][0]
             chosen.remove(oid) if oid in chosen else chosen.append(oid)
             await persist_now(update, context, seen=False)  # stored before it shows as ticked
             await update.callback_query.edit_message_reply_markup(  # type: ignore[union-attr]
@@ -356,8 +357,8 @@ class FlowRunner:
         elif op == "b" and not state.get("review") and engine.back(flow, state) is not None:
             log.info("flow.back flow=%s step=%s", flow.id, state["step"])
             await self.ask(update, context)
-        elif op == "e" and step.kind == "review" and arg.isdigit() and int(arg) < len(flow.steps):
-            engine.edit(flow, state, flow.steps[int(arg)].id)
+        elif op == "e" and step.kind == "review" and index is not None and index < len(flow.steps):
+            engine.edit(flow, state, flow.steps[index].id)
             await self.ask(update, context)
         elif op == "send" and step.kind == "review":
             await self._finish(update, context, flow, state, t)

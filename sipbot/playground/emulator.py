@@ -676,6 +676,27 @@ class FakeUser(ChatView):
         }
         return self.emu._queue_message(self, self, {"contact": contact})
 
+    def send_poll(self, question: str, options: list[str], *, legacy: bool = False) -> JSONDict:
+        """A poll; ``legacy``: as a self-hosted Bot API server older than 9.6 sends it, without
+        the fields PTB now requires (options' persistent_id, allows_revoting, members_only)."""
+        new = not legacy
+        poll: JSONDict = {
+            "id": f"poll-{len(self._raw) + 1}",
+            "question": question,
+            "options": [
+                {"text": text, "voter_count": 0} | ({"persistent_id": str(i)} if new else {})
+                for i, text in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
+        if new:
+            poll |= {"allows_revoting": False, "members_only": False}
+        return self.emu._queue_message(self, self, {"poll": poll})
+
     def press(self, label_or_index: str | int, message_id: int | None = None) -> JSONDict:
         """Press an inline button by exact text or 1-based index (across rows)."""
         msg, button = self._find_button(label_or_index, message_id)
@@ -688,6 +709,16 @@ class FakeUser(ChatView):
         if raw is None:
             raise KeyError(f"no message {message_id} in chat {self.chat_id}")
         return self.emu._queue_callback(self, raw, data)
+
+    def press_inaccessible(self, message_id: int, data: str) -> JSONDict:
+        """A button on a message the bot can no longer read (deleted): Telegram sends only
+        the chat, the id and date 0."""
+        inaccessible = {"chat": dict(self.chat), "message_id": message_id, "date": 0}
+        return self.emu._queue_callback(self, inaccessible, data)
+
+    def press_inline(self, data: str) -> JSONDict:
+        """A button on a message sent in inline mode: no message and no chat, only its id."""
+        return self.emu._queue_callback(self, None, data)
 
 
 class FakeGroup(ChatView):
@@ -936,6 +967,28 @@ class BotApiEmulator:
     def pending_updates(self) -> list[JSONDict]:
         return list(self._updates)
 
+    @property
+    def unanswered_callbacks(self) -> list[str]:
+        """Ids of callback queries the bot has not answered (their buttons still spin)."""
+        return list(self._open_callbacks)
+
+    def next_update_id(self, update_id: int) -> None:
+        """Number the next updates from ``update_id`` on, lower than before or not.
+
+        Telegram picks the next id at random after a week without updates, and every new
+        emulator (each `sipbot try`) starts at 1. Call it between two runs of the bot: a
+        running bot's offset would confirm the new, lower ids unseen.
+        """
+        self._update_ids = itertools.count(update_id)
+
+    def redeliver(self, update: JSONDict) -> None:
+        """Queue an update again as it was: what Telegram does with the updates a bot had
+        fetched but not confirmed when it died. Call it before the next run of the bot, while
+        the ids go on as before (a run of new ids starts after the old ones were confirmed)."""
+        self._updates.append(update)
+        self._updates_signal.fire()
+        self._activity.fire()
+
     def file_bytes(self, file_id: str) -> bytes:
         return self._files[file_id].data
 
@@ -959,16 +1012,14 @@ class BotApiEmulator:
         chat._store_user_message(message)
         return self._queue_update({"message": message})
 
-    def _queue_callback(self, user: FakeUser, message: JSONDict, data: str) -> JSONDict:
+    def _queue_callback(self, user: FakeUser, message: JSONDict | None, data: str) -> JSONDict:
         query_id = str(next(self._callback_ids))
         self._open_callbacks[query_id] = user.user_id
-        query = {
-            "id": query_id,
-            "from": user.user_json,
-            "chat_instance": f"ci{message['chat']['id']}",
-            "message": message,
-            "data": data,
-        }
+        query: JSONDict = {"id": query_id, "from": user.user_json, "data": data}
+        if message is None:  # inline mode
+            query |= {"chat_instance": f"ci-inline{query_id}", "inline_message_id": f"im{query_id}"}
+        else:
+            query |= {"chat_instance": f"ci{message['chat']['id']}", "message": message}
         return self._queue_update({"callback_query": query})
 
     async def confirmed(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.citizen.meeting_notice import send_notice
 from sipbot.db.models import StaffMember
 from sipbot.deployment import ACTOR_LABELS
@@ -124,13 +125,13 @@ class StaffBooking:
             return
         if not pending or pending.get("request") != rid:
             raise work.Refused("not_allowed")  # an old booking's button
-        if what == "slot" and value.isdigit():
+        if what == "slot" and (at := callbacks.slot(value)) is not None:
             action = (data.get(INPUT_KEY) or {}).get("action")
             data.pop(INPUT_KEY, None)
-            at = datetime.fromtimestamp(int(value), tz=self.s.settings.tz)
+            at = at.astimezone(self.s.settings.tz)
             await self.time_chosen(context, staff, rid, at, action == "move_time", t)
-        elif what == "len" and value.isdigit() and int(value) in booking.LENGTHS:
-            pending["minutes"] = int(value)
+        elif what == "len" and callbacks.number(value) in booking.LENGTHS:
+            pending["minutes"] = callbacks.number(value)
             rows = [[(t(label), f"S:b:{rid}:place:{p}")] for p, label in PLACE_LABELS.items()]
             await context.bot.send_message(
                 staff.telegram_id, t("staff.ask.place"), reply_markup=kb(*rows)
@@ -141,8 +142,12 @@ class StaffBooking:
                 await self._ask_invitees(context, staff, rid, t)
             else:
                 await self._ask(context, staff, rid, "book_detail", t(DETAIL_ASK[value]), t)
-        elif what == "inv" and value.isdigit() and int(value) < len(pending.get("choices", [])):
-            actor = pending["choices"][int(value)]
+        elif (
+            what == "inv"
+            and (i := callbacks.number(value)) is not None
+            and i < len(pending.get("choices", []))
+        ):
+            actor = pending["choices"][i]
             chosen: list[str] = pending["invitees"]
             chosen.remove(actor) if actor in chosen else chosen.append(actor)
             await self._ask_invitees(context, staff, rid, t)

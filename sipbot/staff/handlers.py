@@ -16,6 +16,7 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.blank import is_blank
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
@@ -187,16 +188,17 @@ class StaffBot:
         t = self._t(update)
         parts = (query.data or "").split(":")
         op = parts[1] if len(parts) > 1 else ""
-        rid = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+        rid = callbacks.number(parts[2]) if len(parts) > 2 else None
         arg = parts[3] if len(parts) > 3 else None
         if staff is None:
             await query.answer(t("staff.not_available"))
             return
         private = update.effective_chat is not None and update.effective_chat.type == "private"
         try:
-            if op == "q" and len(parts) == 4 and parts[2] in queue.TABS and parts[3].isdigit():
+            page = callbacks.number(parts[3]) if len(parts) == 4 else None
+            if op == "q" and page is not None and parts[2] in queue.TABS:
                 await query.answer()
-                await self._queue(update, context, staff, parts[2], int(parts[3]), edit=True)
+                await self._queue(update, context, staff, parts[2], page, edit=True)
             elif op == "o" and rid is not None:
                 await self._open(update, context, staff, rid, private)
             elif not private or rid is None:
@@ -344,12 +346,12 @@ class StaffBot:
                 [(m.name or str(m.telegram_id), f"S:A:{rid}:{m.telegram_id}")] for m in colleagues
             ]
             await context.bot.send_message(chat_id, t("staff.ask.assign"), reply_markup=kb(*rows))
-        elif op == "A" and arg is not None and arg.isdigit():
-            request = work.assign(engine, clock, staff, rid, int(arg))
+        elif op == "A" and (colleague := callbacks.number(arg)) is not None:
+            request = work.assign(engine, clock, staff, rid, colleague)
             await query.answer()
             await self._done(context, staff, request, "assign", t)
-            if int(arg) != staff.telegram_id:
-                await self._tell_staff(context, int(arg), "staff.assigned_to_you", request, t)
+            if colleague != staff.telegram_id:
+                await self._tell_staff(context, colleague, "staff.assigned_to_you", request, t)
         elif op == "T" and arg is None:
             work.check_acting(engine, staff, rid)
             await query.answer()
@@ -411,13 +413,13 @@ class StaffBot:
             value = parts[4] if len(parts) > 4 else ""
             await self.booking.on_button(context, staff, rid, arg, value, t)  # may refuse
             await query.answer()
-        elif op == "v" and arg is not None and arg.isdigit():
+        elif op == "v" and (index := callbacks.number(arg)) is not None:
             card = work.view(engine, clock, staff, rid)
             voices = self._voices(card)
-            if int(arg) >= len(voices):
+            if index >= len(voices):
                 raise work.Refused("not_found")
             await query.answer()
-            await context.bot.send_voice(chat_id, voices[int(arg)][1])
+            await context.bot.send_voice(chat_id, voices[index][1])
         elif op in ("p", "j"):
             await self._export(update, context, staff, rid, op, t)
         else:

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot import callbacks
 from sipbot.db.engine import session_scope
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
@@ -72,7 +73,8 @@ class Team:
 
     def _colleague(self, admin: members.StaffMember, arg: str) -> members.StaffMember | None:
         """Another active member of the admin's own unit, or None."""
-        target = members.member(self.s.engine, int(arg)) if arg.isdigit() else None
+        telegram_id = callbacks.number(arg)
+        target = None if telegram_id is None else members.member(self.s.engine, telegram_id)
         if target is None or target.unit != admin.unit or target.telegram_id == admin.telegram_id:
             return None
         return target

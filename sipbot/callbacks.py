@@ -1,0 +1,76 @@
+"""Callback data as the bot writes it: one grammar per family of buttons, matched whole.
+
+A client can send any callback data (old buttons, forged ones), so a handler is given only
+data in the shape the code writes, and reads its numbers with ``number``: ASCII digits only
+(``str.isdigit`` takes '²' and int() then fails), no sign, no leading zero, no more digits
+than any id the bot stores (a longer number does not fit the databases' integers).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+NUMBER = r"(?:0|[1-9][0-9]{0,15})"  # f"{n}" for 0 <= n < 10**16 (Telegram ids have 16 digits)
+_NUMBER = re.compile(NUMBER)
+# A word of staff data: a unit id (deployment.py's pattern), an action, a status, a number.
+_WORD = r"[a-z0-9][a-z0-9_-]{0,31}"
+# Meeting slots as booking_ui writes them, int(at.timestamp()): this century only.
+_FIRST_SLOT, _LAST_SLOT = 946_684_800, 4_102_444_800  # 2000-01-01, 2100-01-01 UTC
+
+
+def grammar(body: str) -> re.Pattern[str]:
+    """The whole data, nothing before or after (PTB matches from the start; \\Z ends it)."""
+    return re.compile(rf"(?:{body})\Z")
+
+
+ABOUT = grammar(rf"A:(?P<page>{NUMBER})")
+DRAFT = grammar(r"D:(?P<choice>continue|restart)")
+FLOW = grammar(rf"F:(?P<ask>{NUMBER}):(?P<op>n|c|t|d|k|s|b|e|send):(?P<arg>{NUMBER})?")
+TEAM = grammar(rf"G:(?P<action>invite|list|remove|remove_yes):(?P<arg>staff|admin|{NUMBER})?")
+CONSENT = grammar(r"K:(?P<choice>y|n):(?P<token>[A-Za-z0-9_-]{24})")  # token_urlsafe(18)
+LANGUAGE = grammar(r"L:(?P<lang>sv|en)")
+MENU = grammar(r"M:(?P<choice>about|ask|requests|privacy|help|language|menu)")
+NOTICE = grammar(rf"N:(?P<choice>yes|other):(?P<meeting>{NUMBER})")
+NONCE = r"[0-9a-f]{1,16}"  # confirm.py writes token_hex(4); an old or forged one fails there
+PRIVACY = grammar(rf"P:(?:delete|(?:yes|no):{NONCE})")
+REQUESTS = grammar(
+    rf"Q:(?:(?P<action>show|withdraw|pdf):(?P<request>{NUMBER})"
+    rf"|(?P<confirm>withdraw_yes|withdraw_no):(?P<confirm_request>{NUMBER}):(?P<nonce>{NONCE})"
+    r"|list:)"
+)
+REGISTER = grammar(r"R:(?P<register>plain|easy)")
+STAFF_CANCEL = grammar(r"S:x:0")
+# S:<op>:<request or tab>[:<arg>[:<value>]]; each handler checks its own op's words.
+STAFF = grammar(rf"S:[A-Za-z]:{_WORD}(?::{_WORD}){{0,2}}")
+CANCEL = grammar(r"X:(?P<choice>yes|no)")
+REPLY = grammar(rf"Y:(?P<request>{NUMBER})")
+
+# The only buttons the bot puts in group chats: staff cards.
+IN_GROUPS = (STAFF,)
+
+
+def parse(pattern: re.Pattern[str], data: str | None) -> dict[str, str] | None:
+    """The named parts of ``data`` if it is in this grammar ("" for a part left out)."""
+    match = pattern.match(data or "")
+    return match.groupdict(default="") if match else None
+
+
+def number(text: str | None) -> int | None:
+    """The number a button carries, as the code writes it; None for anything else."""
+    if text is None or not _NUMBER.fullmatch(text):
+        return None
+    return int(text)
+
+
+def slot(text: str | None) -> datetime | None:
+    """A meeting time a button carries (seconds since 1970); None for anything else."""
+    seconds = number(text)
+    if seconds is None or not _FIRST_SLOT <= seconds < _LAST_SLOT:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def in_groups(data: str | None) -> bool:
+    """Is this data of a button the bot posts in groups?"""
+    return any(pattern.match(data or "") for pattern in IN_GROUPS)
