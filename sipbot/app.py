@@ -29,6 +29,8 @@ from sipbot.citizen.submit import RequestSubmit
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
+from sipbot.outbox import SWEEP_EVERY as OUTBOX_EVERY
+from sipbot.outbox import OutboxSender
 from sipbot.ratelimit import WindowRateLimiter
 from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
 from sipbot.reminders.sender import ReminderSender
@@ -49,13 +51,14 @@ COMMANDS = {
 
 def build_application(services: Services, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
     api = services.settings.telegram_api_url
+    outbox = OutboxSender(services)
     builder = (
         ApplicationBuilder()
         .token(services.settings.telegram_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .persistence(DatabasePersistence(services.engine, services.clock))
-        .post_init(_register_commands(services))
+        .post_init(_register_commands(services, outbox))
     )
     if rate_limit:
         builder = builder.rate_limiter(
@@ -85,6 +88,9 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     jobs.run_repeating(
         ReminderSender(services).job, interval=REMIND_EVERY, first=1, name="reminders"
     )
+    # Messages that must arrive are outbox rows: each commit that queues one wakes this
+    # sweep; the timed run is the safety net.
+    jobs.run_repeating(outbox.job, interval=OUTBOX_EVERY, first=1, name="outbox")
     notices = NoticeAnswers(services)
 
     async def typed_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,8 +160,9 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("handler.error kind=%s", type(context.error).__name__, exc_info=context.error)
 
 
-def _register_commands(services: Services):  # type: ignore[no-untyped-def]
+def _register_commands(services: Services, outbox: OutboxSender):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        outbox.attach(app.bot)
         for lang in ("sv", "en"):
             t = services.catalogs.texts(lang, easy=False)
             commands = [BotCommand(c, t(text)) for c, text in COMMANDS.items()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,8 +144,16 @@ def request_of(engine: Engine, telegram_id: int, request_id: int) -> SipRequest 
         return request if request and request.telegram_id == telegram_id else None
 
 
-def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) -> SipRequest | None:
-    """The person withdraws an open request (and with it their consent); None if not allowed."""
+def withdraw(
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    request_id: int,
+    then: Callable[[Session, SipRequest], object] | None = None,
+) -> SipRequest | None:
+    """The person withdraws an open request (and with it their consent); None if not allowed.
+
+    `then` queues the messages that tell of it (sipbot.outbox), in the same transaction."""
     with session_scope(engine) as s:
         request = s.get(SipRequest, request_id)
         if request is None or request.telegram_id != telegram_id or request.status not in OPEN:
@@ -154,6 +163,8 @@ def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) ->
         record(s, request, now, "status", "withdrawn", "person")
         for link in s.exec(select(ConsentLink).where(ConsentLink.request_id == request.id)):
             s.delete(link)
+        if then is not None:
+            then(s, request)
         return request
 
 

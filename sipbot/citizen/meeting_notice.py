@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputFile, Update
+from sqlmodel import Session
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import outbox
 from sipbot.citizen.replies import REPLY_KEY
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
@@ -17,7 +19,7 @@ from sipbot.meetings.booking import person_answer
 from sipbot.meetings.ics import meeting_ics
 from sipbot.reminders.sender import where
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE
+from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -45,15 +47,23 @@ def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
     return ", ".join(names) or "–"
 
 
-async def send_notice(
-    bot: Bot, services: Services, request: SipRequest, meeting: Meeting, change: str
+def queue_notice(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    meeting: Meeting,
+    change: str,
+    staff_id: int | None = None,
 ) -> bool:
-    """The notice in the person's language and register, and the .ics; False if unreachable."""
+    """The notice in the person's language and register, and the .ics, queued in the
+    booking's transaction (sipbot.outbox); `staff_id` hears if it cannot be delivered.
+
+    False if the person cannot be reached at all (they deleted their data)."""
     if request.telegram_id is None:
         return False
     t = services.texts_for_user(request.telegram_id)
     answers = request.answers or {}
-    text = t(
+    body = t(
         NOTICE[meeting.kind, change],
         reference=request.reference,
         date=t.datetime(meeting.starts_at),
@@ -64,13 +74,14 @@ async def send_notice(
         problems=answers.get("problems", "") if isinstance(answers.get("problems"), str) else "",
         responsible=(meeting.place_detail or {}).get("responsible") or "–",
     )
-    markup = None
+    buttons = None
     if meeting.kind == "meeting" and change != "cancelled":
-        markup = kb(
+        buttons = [
             [(t("person.notice.can_come"), f"N:yes:{meeting.id}")],
             [(t("person.notice.other_time"), f"N:other:{meeting.id}")],
             [(t("person.notice.questions"), f"Y:{request.id}")],
-        )
+        ]
+    now = services.clock()
     calendar = meeting_ics(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -83,17 +94,25 @@ async def send_notice(
         organizer_name=services.deployment.unit(request.unit).name,
         method="CANCEL" if change == "cancelled" else "REQUEST",
         tz=services.settings.tz,
-        now=services.clock(),
+        now=now,
     )
-    try:
-        await bot.send_message(request.telegram_id, text, reply_markup=markup)
-        await bot.send_document(
-            request.telegram_id, InputFile(calendar, filename=f"{request.reference}.ics")
-        )
-    except TelegramError as exc:
-        log.warning("notice.unreachable id=%s kind=%s", request.id, type(exc).__name__)
-        return False
-    log.info("notice.sent id=%s kind=%s change=%s", request.id, meeting.kind, change)
+    parts = [outbox.text(body, buttons), outbox.document(calendar, f"{request.reference}.ics")]
+    fallback = None
+    if staff_id is not None:
+        st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        unreachable = st(UNREACHABLE, reference=request.reference)
+        fallback = (staff_id, [outbox.text(unreachable, [card])])
+    outbox.put(
+        s,
+        now,
+        request.telegram_id,
+        parts,
+        kind=f"notice.{change}",
+        request_id=request.id,
+        fallback=fallback,
+    )
+    log.info("notice.queued id=%s kind=%s change=%s", request.id, meeting.kind, change)
     return True
 
 

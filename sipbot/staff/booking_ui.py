@@ -11,10 +11,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
 from telegram.ext import ContextTypes
 
-from sipbot.citizen.meeting_notice import send_notice
-from sipbot.db.models import StaffMember
+from sipbot.citizen.meeting_notice import queue_notice
+from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
@@ -53,6 +54,14 @@ class StaffBooking:
     def __init__(self, services: Services) -> None:
         self.s = services
 
+    def _notice(self, staff: StaffMember, change: str) -> booking.Then:
+        """The notice (kallelse), queued with the booking it tells of."""
+
+        def then(s: Session, request: SipRequest, meeting: Meeting) -> None:
+            queue_notice(s, self.s, request, meeting, change, staff.telegram_id)
+
+        return then
+
     def _data(self, context: Context, staff: StaffMember) -> dict[str, Any]:
         return context.application.user_data[staff.telegram_id]
 
@@ -78,9 +87,11 @@ class StaffBooking:
             data[BOOKING_KEY] = {"request": rid, "kind": kind}
             await self._ask_time(context, staff, rid, "move_time", t)
         elif what == "cancel":
-            request, meeting = booking.cancel_meeting(self.s.engine, self.s.clock, staff, rid)
+            request, _ = booking.cancel_meeting(
+                self.s.engine, self.s.clock, staff, rid, then=self._notice(staff, "cancelled")
+            )
             log.info("meeting.cancelled id=%s", request.id)
-            delivered = await send_notice(context.bot, self.s, request, meeting, "cancelled")
+            delivered = request.telegram_id is not None
             await self._done(context, staff, request.id, request.reference, delivered, t)  # type: ignore[arg-type]
         else:
             raise work.Refused("not_allowed")
@@ -200,7 +211,7 @@ class StaffBooking:
     ) -> None:
         state = self._data(context, staff)[BOOKING_KEY]
         if moving:
-            request, meeting = booking.move_time(
+            request, _ = booking.move_time(
                 self.s.engine,
                 self.s.clock,
                 staff,
@@ -209,9 +220,10 @@ class StaffBooking:
                 at,
                 self.s.settings.tz,
                 self.s.deployment.reminders,
+                then=self._notice(staff, "moved"),
             )
             self._data(context, staff).pop(BOOKING_KEY, None)
-            delivered = await send_notice(context.bot, self.s, request, meeting, "moved")
+            delivered = request.telegram_id is not None
             await self._done(context, staff, rid, request.reference, delivered, t)
             return
         state["at"] = at.isoformat()
@@ -266,9 +278,10 @@ class StaffBooking:
             responsible=state.get("responsible"),
             invitees=state.get("invitees"),
             convener=state.get("convener"),
+            then=self._notice(staff, "new"),
         )
         log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
-        delivered = await send_notice(context.bot, self.s, request, meeting, "new")
+        delivered = request.telegram_id is not None
         await self._done(context, staff, rid, request.reference, delivered, t)
 
     async def _done(
