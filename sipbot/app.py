@@ -26,6 +26,7 @@ from sipbot.citizen.privacy import Privacy
 from sipbot.citizen.replies import PersonReplies
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
+from sipbot.concurrency import PerChatProcessor
 from sipbot.db.persistence import LAST_UPDATE_KEY, DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
@@ -59,6 +60,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
         .base_file_url(f"{api}/file/bot")
         .persistence(DatabasePersistence(services.engine, services.clock))
         .post_init(_register_commands(services, outbox))
+        .concurrent_updates(PerChatProcessor())
     )
     if rate_limit:
         builder = builder.rate_limiter(
