@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from sipbot.deployment import ReminderPolicy
 
-
 # A meeting whose day reminders have all passed at booking is reminded this long before it.
 SHORT_NOTICE = timedelta(hours=2)
 
