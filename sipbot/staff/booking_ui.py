@@ -21,6 +21,7 @@ from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings import booking
 from sipbot.meetings.times import TimeProblem, parse_meeting_time, slots
+from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
 from sipbot.staff import work
 from sipbot.status import refusal
@@ -211,7 +212,7 @@ class StaffBooking:
     ) -> None:
         state = self._data(context, staff)[BOOKING_KEY]
         if moving:
-            request, _ = booking.move_time(
+            request, meeting = booking.move_time(
                 self.s.engine,
                 self.s.clock,
                 staff,
@@ -225,6 +226,7 @@ class StaffBooking:
             self._data(context, staff).pop(BOOKING_KEY, None)
             delivered = request.telegram_id is not None
             await self._done(context, staff, rid, request.reference, delivered, t)
+            await self._short_notice(context, staff, meeting, request.reference, t)
             return
         state["at"] = at.isoformat()
         rows = [[(t("staff.length", minutes=m), f"S:b:{rid}:len:{m}") for m in booking.LENGTHS]]
@@ -283,6 +285,19 @@ class StaffBooking:
         log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
         delivered = request.telegram_id is not None
         await self._done(context, staff, rid, request.reference, delivered, t)
+        await self._short_notice(context, staff, meeting, request.reference, t)
+
+    async def _short_notice(
+        self, context: Context, staff: StaffMember, meeting: Meeting, reference: str, t: Texts
+    ) -> None:
+        """Booked so soon that no reminder can come: staff hear it and remind the person."""
+        times = reminder_times(
+            meeting.starts_at, self.s.clock(), self.s.settings.tz, self.s.deployment.reminders
+        )
+        if not any(kind != "prepare" for kind, _ in times):
+            await context.bot.send_message(
+                staff.telegram_id, t("staff.done.short_notice", reference=reference)
+            )
 
     async def _done(
         self,
