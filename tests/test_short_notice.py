@@ -16,7 +16,7 @@ async def test_booked_for_tomorrow_gets_a_reminder_and_too_soon_tells_staff(
     emu: BotApiEmulator, bot: RunningBot
 ) -> None:
     # The fake clock stands at Monday 23 November, 10:00 local.
-    anna, person, request = await _claimed(emu, bot, "self", 1310)
+    anna, _, request = await _claimed(emu, bot, "self", 1310)
     await anna.card_with("staff.button.book")
     await anna.presses("staff.button.book", "staff.ask.time")
     await anna.books(request.reference, "24/11 10:00", 60, "phone", "Anna ringer")

@@ -6,7 +6,6 @@ import logging
 
 from sqlmodel import Session
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import outbox
@@ -14,12 +13,11 @@ from sipbot.citizen.replies import REPLY_KEY
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.meetings.booking import person_answer
 from sipbot.meetings.ics import meeting_ics
 from sipbot.reminders.sender import where
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE
+from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE, queue_announce
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -130,7 +128,14 @@ class NoticeAnswers:
         if choice not in ("yes", "other") or not arg.isdigit():
             return
         answer = "can_come" if choice == "yes" else "other_time"
-        result = person_answer(self.s.engine, update.effective_user.id, int(arg), answer)
+        result = person_answer(
+            self.s.engine,
+            self.s.clock,
+            update.effective_user.id,
+            int(arg),
+            answer,
+            then=lambda s, r, _m: self._tell_staff(s, r, answer),
+        )
         if result is None:
             await context.bot.send_message(chat_id, t("person.notice.gone"))
             return
@@ -142,20 +147,23 @@ class NoticeAnswers:
             # Their reason goes to staff through the reply relay, like any reply.
             context.user_data[REPLY_KEY] = request.id  # type: ignore[index]
             await context.bot.send_message(chat_id, t("person.notice.other_time_ask"))
-        await self._tell_staff(context, request, answer)
 
-    async def _tell_staff(self, context: Context, request: SipRequest, answer: str) -> None:
-        if request.assigned_to is None:
-            return
-        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    def _tell_staff(self, s: Session, request: SipRequest, answer: str) -> None:
+        """To whoever has the request; to the unit when no one does (queued with the answer)."""
         msgid = N_("staff.notice.can_come")
         if answer == "other_time":
             msgid = N_("staff.notice.other_time")
-        try:
-            await context.bot.send_message(
-                request.assigned_to,
-                st(msgid, reference=request.reference),
-                reply_markup=kb([(st("staff.button.card"), f"S:o:{request.id}")]),
-            )
-        except TelegramError as exc:
-            log.warning("notice.staff_unreachable kind=%s", type(exc).__name__)
+        if request.assigned_to is None:
+            queue_announce(s, self.s, request, msgid, reference=request.reference)
+            return
+        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        card = [[(st("staff.button.card"), f"S:o:{request.id}")]]
+        text = st(msgid, reference=request.reference)
+        outbox.put(
+            s,
+            self.s.clock(),
+            request.assigned_to,
+            [outbox.text(text, card)],
+            kind=f"notice.{answer}",
+            request_id=request.id,
+        )

@@ -152,6 +152,7 @@ def move_time(
         s.add(request)
         s.flush()
         store.schedule(s, meeting, request, now, tz, policy)
+        record(s, request, now, "meeting", "moved", "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, f"{kind}.move", request.id, f"meeting={meeting.id}")
         then(s, request, meeting)
         return request, meeting
@@ -173,6 +174,7 @@ def cancel_meeting(
         meeting.sequence += 1
         s.add(meeting)
         request.meeting_at = None
+        record(s, request, now, "meeting", "cancelled", "staff", staff.telegram_id)
         _move(s, request, now, "contacted", staff)
         audit(s, now, staff.telegram_id, "meeting.cancel", request.id, f"meeting={meeting.id}")
         then(s, request, meeting)
@@ -180,9 +182,16 @@ def cancel_meeting(
 
 
 def person_answer(
-    engine: Engine, telegram_id: int, meeting_id: int, answer: str
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    meeting_id: int,
+    answer: str,
+    then: Then = _nothing,
 ) -> tuple[SipRequest, Meeting] | None:
-    """The person's answer to a notice (can come, needs another time); None if not theirs."""
+    """The person's answer to a notice (can come, needs another time); None if not theirs.
+
+    Kept in the request's history, where staff see it on the card."""
     with session_scope(engine) as s:
         meeting = s.get(Meeting, meeting_id)
         request = s.get(SipRequest, meeting.request_id) if meeting else None
@@ -192,6 +201,8 @@ def person_answer(
             return None
         meeting.person_answer = answer
         s.add(meeting)
+        record(s, request, clock(), "meeting", answer, "person")
+        then(s, request, meeting)
         return request, meeting
 
 
