@@ -32,9 +32,12 @@ from sipbot.citizen.privacy import Privacy
 from sipbot.citizen.replies import PersonReplies
 from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
 from sipbot.citizen.submit import RequestSubmit
+from sipbot.concurrency import PerChatProcessor
 from sipbot.db.persistence import DatabasePersistence, persist_now
 from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_
+from sipbot.outbox import SWEEP_EVERY as OUTBOX_EVERY
+from sipbot.outbox import OutboxSender
 from sipbot.ratelimit import WindowRateLimiter
 from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
 from sipbot.reminders.sender import ReminderSender
@@ -60,11 +63,13 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     bot = SipBot(
         services.settings.telegram_token, services.settings.telegram_api_url, rate_limiter=limiter
     )
+    outbox = OutboxSender(services)
     app = (
         ApplicationBuilder()
         .bot(bot)
         .persistence(DatabasePersistence(services.engine, services.clock))
-        .post_init(_register_commands(services))
+        .post_init(_register_commands(services, outbox))
+        .concurrent_updates(PerChatProcessor())
         .build()
     )
 
@@ -90,6 +95,9 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     jobs.run_repeating(
         ReminderSender(services).job, interval=REMIND_EVERY, first=1, name="reminders"
     )
+    # Messages that must arrive are outbox rows: each commit that queues one wakes this
+    # sweep; the timed run is the safety net.
+    jobs.run_repeating(outbox.job, interval=OUTBOX_EVERY, first=1, name="outbox")
     notices = NoticeAnswers(services)
 
     async def typed_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -244,8 +252,9 @@ async def _not_stored(
         log.warning("error.not_stored_unsent kind=%s", type(exc).__name__)
 
 
-def _register_commands(services: Services):  # type: ignore[no-untyped-def]
+def _register_commands(services: Services, outbox: OutboxSender):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        outbox.attach(app.bot)
         for lang in ("sv", "en"):
             t = services.catalogs.texts(lang, easy=False)
             commands = [BotCommand(c, t(text)) for c, text in COMMANDS.items()]

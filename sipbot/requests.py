@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import ConsentLink, Meeting, Reminder, RequestEvent, RequestNote, SipRequest
+from sipbot.db.models import (
+    ConsentLink,
+    Meeting,
+    OutboxMessage,
+    Reminder,
+    RequestEvent,
+    RequestNote,
+    SipRequest,
+)
 from sipbot.deployment import Deployment
 from sipbot.status import ENDED, OPEN
 from sipbot.workdays import add_working_days
@@ -165,8 +174,16 @@ def request_of(engine: Engine, telegram_id: int, request_id: int) -> SipRequest 
         return request if request and request.telegram_id == telegram_id else None
 
 
-def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) -> SipRequest | None:
-    """The person withdraws an open request (and with it their consent); None if not allowed."""
+def withdraw(
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    request_id: int,
+    then: Callable[[Session, SipRequest], object] | None = None,
+) -> SipRequest | None:
+    """The person withdraws an open request (and with it their consent); None if not allowed.
+
+    `then` queues the messages that tell of it (sipbot.outbox), in the same transaction."""
     with session_scope(engine) as s:
         request = s.get(SipRequest, request_id)
         if request is None or request.telegram_id != telegram_id or request.status not in OPEN:
@@ -176,6 +193,8 @@ def withdraw(engine: Engine, clock: Clock, telegram_id: int, request_id: int) ->
         record(s, request, now, "status", "withdrawn", "person")
         for link in s.exec(select(ConsentLink).where(ConsentLink.request_id == request.id)):
             s.delete(link)
+        if then is not None:
+            then(s, request)
         return request
 
 
@@ -193,7 +212,7 @@ def erase_contents(s: Session, request: SipRequest) -> None:
     s.add(request)
     meetings = select(Meeting.id).where(Meeting.request_id == request.id)
     s.exec(delete(Reminder).where(col(Reminder.meeting_id).in_(meetings)))  # type: ignore[call-overload]
-    for table in (Meeting, RequestNote, ConsentLink):
+    for table in (Meeting, RequestNote, ConsentLink, OutboxMessage):
         s.exec(delete(table).where(table.request_id == request.id))  # type: ignore[call-overload,attr-defined]
 
 

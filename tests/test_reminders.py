@@ -17,7 +17,7 @@ from sipbot.deployment import ReminderPolicy
 from sipbot.meetings import booking
 from sipbot.people import save_preferences
 from sipbot.playground.emulator import BotApiEmulator
-from sipbot.reminders.schedule import reminder_times
+from sipbot.reminders.schedule import is_quiet, out_of_quiet, reminder_times
 from sipbot.reminders.sender import SWEEP_EVERY, ReminderSender, where
 from sipbot.requests import delete_person_requests, submit_request
 from sipbot.staff import members, work
@@ -313,3 +313,30 @@ async def test_a_booked_meeting_is_left_only_through_booking_and_closing_ends_it
     clock.now = _local(2026, 12, 2, 10, 0)
     assert await ReminderSender(bot.services).sweep(bot.app.bot) == 0
     assert emu.user(PERSON).messages == []
+
+
+def test_a_meeting_booked_for_tomorrow_still_gets_a_reminder_and_staff_one_too() -> None:
+    # Booked at 15:00 for 10:00 tomorrow: the 1-day reminder (10:00 today) has passed.
+    times = reminder_times(_local(2026, 12, 3, 10, 0), _local(2026, 12, 2, 15, 0), TZ, POLICY)
+    assert times == [("soon", _local(2026, 12, 3, 8, 0))]
+    # 07:30 tomorrow: two hours before is in the quiet night, so the evening before instead.
+    early = reminder_times(_local(2026, 12, 3, 7, 30), _local(2026, 12, 2, 15, 0), TZ, POLICY)
+    assert early == [("soon", _local(2026, 12, 2, 19, 59))]
+    # An hour's notice is inside the window: no reminder can come (staff are told).
+    assert reminder_times(_local(2026, 12, 2, 16, 0), _local(2026, 12, 2, 15, 0), TZ, POLICY) == []
+
+
+def test_quiet_hours_within_one_day_silence_only_that_while() -> None:
+    minute = ReminderPolicy(
+        quiet_from=datetime(2026, 1, 1, 4, 0).time(),
+        quiet_until=datetime(2026, 1, 1, 4, 1).time(),
+    )
+    times = reminder_times(_local(2026, 12, 3, 13, 30), _utc(2026, 11, 1), TZ, minute)
+    assert [due for _, due in times] == [
+        _local(2026, 11, 26, 10, 0),
+        _local(2026, 11, 30, 10, 0),
+        _local(2026, 12, 2, 10, 0),
+    ]
+    assert not is_quiet(_local(2026, 12, 1, 12, 0), TZ, minute)
+    assert is_quiet(_local(2026, 12, 1, 4, 0, 30), TZ, minute)
+    assert out_of_quiet(_local(2026, 12, 1, 4, 0, 30), TZ, minute) == _local(2026, 12, 1, 4, 1)

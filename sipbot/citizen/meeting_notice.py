@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputFile, Update
-from telegram.error import TelegramError
+from sqlmodel import Session
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
+from sipbot import callbacks, outbox
 from sipbot.citizen.replies import REPLY_KEY
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.meetings.booking import person_answer
 from sipbot.meetings.ics import meeting_ics
 from sipbot.reminders.sender import where
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE
+from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE, queue_announce
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -46,15 +45,23 @@ def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
     return ", ".join(names) or "–"
 
 
-async def send_notice(
-    bot: Bot, services: Services, request: SipRequest, meeting: Meeting, change: str
+def queue_notice(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    meeting: Meeting,
+    change: str,
+    staff_id: int | None = None,
 ) -> bool:
-    """The notice in the person's language and register, and the .ics; False if unreachable."""
+    """The notice in the person's language and register, and the .ics, queued in the
+    booking's transaction (sipbot.outbox); `staff_id` hears if it cannot be delivered.
+
+    False if the person cannot be reached at all (they deleted their data)."""
     if request.telegram_id is None:
         return False
     t = services.texts_for_user(request.telegram_id)
     answers = request.answers or {}
-    text = t(
+    body = t(
         NOTICE[meeting.kind, change],
         reference=request.reference,
         date=t.datetime(meeting.starts_at),
@@ -65,13 +72,14 @@ async def send_notice(
         problems=answers.get("problems", "") if isinstance(answers.get("problems"), str) else "",
         responsible=(meeting.place_detail or {}).get("responsible") or "–",
     )
-    markup = None
+    buttons = None
     if meeting.kind == "meeting" and change != "cancelled":
-        markup = kb(
+        buttons = [
             [(t("person.notice.can_come"), f"N:yes:{meeting.id}")],
             [(t("person.notice.other_time"), f"N:other:{meeting.id}")],
             [(t("person.notice.questions"), f"Y:{request.id}")],
-        )
+        ]
+    now = services.clock()
     calendar = meeting_ics(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -84,17 +92,25 @@ async def send_notice(
         organizer_name=services.deployment.unit(request.unit).name,
         method="CANCEL" if change == "cancelled" else "REQUEST",
         tz=services.settings.tz,
-        now=services.clock(),
+        now=now,
     )
-    try:
-        await bot.send_message(request.telegram_id, text, reply_markup=markup)
-        await bot.send_document(
-            request.telegram_id, InputFile(calendar, filename=f"{request.reference}.ics")
-        )
-    except TelegramError as exc:
-        log.warning("notice.unreachable id=%s kind=%s", request.id, type(exc).__name__)
-        return False
-    log.info("notice.sent id=%s kind=%s change=%s", request.id, meeting.kind, change)
+    parts = [outbox.text(body, buttons), outbox.document(calendar, f"{request.reference}.ics")]
+    fallback = None
+    if staff_id is not None:
+        st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        unreachable = st(UNREACHABLE, reference=request.reference)
+        fallback = (staff_id, [outbox.text(unreachable, [card])])
+    outbox.put(
+        s,
+        now,
+        request.telegram_id,
+        parts,
+        kind=f"notice.{change}",
+        request_id=request.id,
+        fallback=fallback,
+    )
+    log.info("notice.queued id=%s kind=%s change=%s", request.id, meeting.kind, change)
     return True
 
 
@@ -113,7 +129,14 @@ class NoticeAnswers:
         if choice not in ("yes", "other") or meeting_id is None:
             return
         answer = "can_come" if choice == "yes" else "other_time"
-        result = person_answer(self.s.engine, update.effective_user.id, meeting_id, answer)
+        result = person_answer(
+            self.s.engine,
+            self.s.clock,
+            update.effective_user.id,
+            meeting_id,
+            answer,
+            then=lambda s, r, _m: self._tell_staff(s, r, answer),
+        )
         if result is None:
             await context.bot.send_message(chat_id, t("person.notice.gone"))
             return
@@ -125,20 +148,23 @@ class NoticeAnswers:
             # Their reason goes to staff through the reply relay, like any reply.
             context.user_data[REPLY_KEY] = request.id  # type: ignore[index]
             await context.bot.send_message(chat_id, t("person.notice.other_time_ask"))
-        await self._tell_staff(context, request, answer)
 
-    async def _tell_staff(self, context: Context, request: SipRequest, answer: str) -> None:
-        if request.assigned_to is None:
-            return
-        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    def _tell_staff(self, s: Session, request: SipRequest, answer: str) -> None:
+        """To whoever has the request; to the unit when no one does (queued with the answer)."""
         msgid = N_("staff.notice.can_come")
         if answer == "other_time":
             msgid = N_("staff.notice.other_time")
-        try:
-            await context.bot.send_message(
-                request.assigned_to,
-                st(msgid, reference=request.reference),
-                reply_markup=kb([(st("staff.button.card"), f"S:o:{request.id}")]),
-            )
-        except TelegramError as exc:
-            log.warning("notice.staff_unreachable kind=%s", type(exc).__name__)
+        if request.assigned_to is None:
+            queue_announce(s, self.s, request, msgid, reference=request.reference)
+            return
+        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        card = [[(st("staff.button.card"), f"S:o:{request.id}")]]
+        text = st(msgid, reference=request.reference)
+        outbox.put(
+            s,
+            self.s.clock(),
+            request.assigned_to,
+            [outbox.text(text, card)],
+            kind=f"notice.{answer}",
+            request_id=request.id,
+        )

@@ -17,7 +17,7 @@ from sipbot.flows.handlers import FlowRunner, split_messages
 from sipbot.keyboards import kb
 from sipbot.requests import request_of, requests_of, withdraw
 from sipbot.services import Services
-from sipbot.staff.notify import WITHDRAWN, tell_unit
+from sipbot.staff.notify import WITHDRAWN, queue_tell_unit
 from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
@@ -135,12 +135,17 @@ class MyRequests:
 
     async def _withdraw(self, update: Update, context: Context, request: SipRequest) -> None:
         t = self.s.texts_for(update)
-        done = withdraw(self.s.engine, self.s.clock, update.effective_user.id, request.id)  # type: ignore[union-attr,arg-type]
+        done = withdraw(
+            self.s.engine,
+            self.s.clock,
+            update.effective_user.id,  # type: ignore[union-attr]
+            request.id,  # type: ignore[arg-type]
+            then=lambda s, r: queue_tell_unit(s, self.s, r, WITHDRAWN, reference=r.reference),
+        )
         if done is None:  # already ended, e.g. a second press on the same button
             await self.show_request(update, context, request)
             return
         log.info("request.withdrawn id=%s unit=%s", done.id, done.unit)
-        await tell_unit(context.bot, self.s, done.unit, WITHDRAWN, reference=done.reference)
         await self._send(
             update,
             context,

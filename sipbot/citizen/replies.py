@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlmodel import Session
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
+from sipbot import callbacks, outbox
 from sipbot.blank import is_blank
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
-from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import work
-from sipbot.staff.notify import STAFF_LANGUAGE, announce
+from sipbot.staff.notify import STAFF_LANGUAGE, queue_announce
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -61,29 +60,36 @@ class PersonReplies:
             return True
         context.user_data.pop(REPLY_KEY, None)  # type: ignore[union-attr]
         request = work.person_replied(
-            self.s.engine, self.s.clock, update.effective_user.id, int(rid), body
+            self.s.engine,
+            self.s.clock,
+            update.effective_user.id,
+            int(rid),
+            body,
+            then=lambda s, r: self._forward(s, r, body),
         )
         if request is None:
             await msg.reply_text(t("person.reply_closed"))
             return True
         log.info("person.replied id=%s", request.id)
-        await self._forward(context, request, body)
         await msg.reply_text(t("person.reply_sent"))
         return True
 
-    async def _forward(
-        self, context: Context, request: SipRequest, body: dict[str, object]
-    ) -> None:
-        """To the staff member who has the request; to the unit if no one has it."""
+    def _forward(self, s: Session, request: SipRequest, body: dict[str, object]) -> None:
+        """To the staff member who has the request; to the unit if no one has it (queued
+        with the reply itself, so it arrives even after a crash)."""
         if request.assigned_to is None:
-            await announce(context.bot, self.s, request, N_("staff.reply_unassigned"))
+            queue_announce(s, self.s, request, N_("staff.reply_unassigned"))
             return
         t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
         text = t("staff.reply_from_person", reference=request.reference, text=body.get("text", ""))
-        markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
-        try:
-            await context.bot.send_message(request.assigned_to, text, reply_markup=markup)
-            if "voice" in body:
-                await context.bot.send_voice(request.assigned_to, str(body["voice"]))
-        except TelegramError as exc:
-            log.warning("staff.reply_forward_failed kind=%s", type(exc).__name__)
+        parts = [outbox.text(text, [[(t("staff.button.card"), f"S:o:{request.id}")]])]
+        if "voice" in body:
+            parts.append(outbox.voice(str(body["voice"])))
+        outbox.put(
+            s,
+            self.s.clock(),
+            request.assigned_to,
+            parts,
+            kind="reply.forward",
+            request_id=request.id,
+        )

@@ -234,3 +234,30 @@ class Reminder(SQLModel, table=True):
     claimed_at: datetime | None = _ts(nullable=True)
     sent_at: datetime | None = _ts(nullable=True)
     last_error: str | None = Field(default=None, max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message that must arrive, written in the same transaction as the change it tells.
+
+    Delivered at least once by the outbox sweep (claimed like a reminder). `parts` are sent in
+    order (text with buttons, a file, a voice); `done_parts` counts those already out, so a
+    retry does not send them again. `fallback` is queued instead when the chat is unreachable.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_try_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # an event name for the logs, e.g. notice.new
+    request_id: int | None = Field(default=None, sa_column=Column(Integer))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    parts: list[dict[str, Any]] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+    done_parts: int = 0
+    fallback: dict[str, Any] | None = Field(default=None, sa_column=Column(EncryptedJSON()))
+    due_at: datetime = _ts(nullable=False)
+    next_try_at: datetime = _ts(nullable=False)
+    status: str = Field(max_length=12)  # pending, sending, sent, unreachable, failed
+    attempts: int = 0
+    claim: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=64)

@@ -7,6 +7,7 @@ rows and the audit entry change together or not at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,12 @@ from sipbot.status import refusal
 PLACES = ("home", "office", "video", "phone")
 LENGTHS = (60, 90, 120)
 KIND_STATUS = {"meeting": "meeting_booked", "followup": "followup_booked"}
+# Queues the messages that tell of the change (sipbot.outbox), in the change's transaction.
+Then = Callable[[Session, SipRequest, Meeting], object]
+
+
+def _nothing(_s: Session, _r: SipRequest, _m: Meeting) -> None:
+    return None
 
 
 def passed_on_the_way(status: str, kind: str) -> str | None:
@@ -63,6 +70,7 @@ def book(
     responsible: str | None = None,
     invitees: list[str] | None = None,
     convener: str | None = None,
+    then: Then = _nothing,
 ) -> tuple[SipRequest, Meeting]:
     """Book the meeting (or the follow-up): the request moves to meeting/follow-up booked.
 
@@ -109,6 +117,7 @@ def book(
         _move(s, request, now, to, staff)
         store.schedule(s, meeting, request, now, tz, policy)
         audit(s, now, staff.telegram_id, f"{kind}.book", request.id, f"meeting={meeting.id}")
+        then(s, request, meeting)
         return request, meeting
 
 
@@ -121,6 +130,7 @@ def move_time(
     starts_at: datetime,
     tz: ZoneInfo,
     policy: ReminderPolicy,
+    then: Then = _nothing,
 ) -> tuple[SipRequest, Meeting]:
     """A new time: same calendar UID, higher SEQUENCE, old reminders off, new ones on."""
     with session_scope(engine) as s:
@@ -142,12 +152,14 @@ def move_time(
         s.add(request)
         s.flush()
         store.schedule(s, meeting, request, now, tz, policy)
+        record(s, request, now, "meeting", "moved", "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, f"{kind}.move", request.id, f"meeting={meeting.id}")
+        then(s, request, meeting)
         return request, meeting
 
 
 def cancel_meeting(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, then: Then = _nothing
 ) -> tuple[SipRequest, Meeting]:
     """Call the meeting off: its reminders go, the request goes back to contacted."""
     with session_scope(engine) as s:
@@ -162,15 +174,24 @@ def cancel_meeting(
         meeting.sequence += 1
         s.add(meeting)
         request.meeting_at = None
+        record(s, request, now, "meeting", "cancelled", "staff", staff.telegram_id)
         _move(s, request, now, "contacted", staff)
         audit(s, now, staff.telegram_id, "meeting.cancel", request.id, f"meeting={meeting.id}")
+        then(s, request, meeting)
         return request, meeting
 
 
 def person_answer(
-    engine: Engine, telegram_id: int, meeting_id: int, answer: str
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    meeting_id: int,
+    answer: str,
+    then: Then = _nothing,
 ) -> tuple[SipRequest, Meeting] | None:
-    """The person's answer to a notice (can come, needs another time); None if not theirs."""
+    """The person's answer to a notice (can come, needs another time); None if not theirs.
+
+    Kept in the request's history, where staff see it on the card."""
     with session_scope(engine) as s:
         meeting = s.get(Meeting, meeting_id)
         request = s.get(SipRequest, meeting.request_id) if meeting else None
@@ -180,6 +201,8 @@ def person_answer(
             return None
         meeting.person_answer = answer
         s.add(meeting)
+        record(s, request, clock(), "meeting", answer, "person")
+        then(s, request, meeting)
         return request, meeting
 
 

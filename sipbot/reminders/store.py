@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from sipbot.db.engine import session_scope
-from sipbot.db.models import Meeting, Reminder, SipRequest
+from sipbot.db.models import Meeting, OutboxMessage, Reminder, SipRequest
 from sipbot.deployment import ReminderPolicy
 from sipbot.reminders.schedule import reminder_times
 
 STALE_CLAIM = timedelta(minutes=5)  # a claim this old was lost with its process
+# The outbox (sipbot.outbox) is claimed, recovered and settled by the same functions.
+Claimable = type[Reminder] | type[OutboxMessage]
 
 
 def schedule(
@@ -63,21 +66,25 @@ def cancel(s: Session, meeting_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def recover(engine: Engine, now: datetime, *, all_sending: bool = False) -> int:
+def recover(
+    engine: Engine, now: datetime, *, all_sending: bool = False, table: Claimable = Reminder
+) -> int:
     """Put back reminders whose sender died mid-send (at start: every one still sending).
 
     Such a reminder may have been delivered just before the kill; sending it again is the
     price of never losing one.
     """
-    query = update(Reminder).where(col(Reminder.status) == "sending")
+    query = update(table).where(col(table.status) == "sending")
     if not all_sending:
-        query = query.where(col(Reminder.claimed_at) < now - STALE_CLAIM)
+        query = query.where(col(table.claimed_at) < now - STALE_CLAIM)
     with session_scope(engine) as s:
         result = s.execute(query.values(status="pending", claim=None))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim_due(engine: Engine, now: datetime, limit: int) -> list[Reminder]:
+def claim_due(
+    engine: Engine, now: datetime, limit: int, table: Claimable = Reminder
+) -> list[Any]:
     """Take up to `limit` due reminders, oldest first, for this sweep only.
 
     A conditional UPDATE marks them with this sweep's token; on PostgreSQL the rows are also
@@ -86,9 +93,9 @@ def claim_due(engine: Engine, now: datetime, limit: int) -> list[Reminder]:
     token = secrets.token_hex(8)
     with session_scope(engine) as s:
         query = (
-            select(Reminder.id)
-            .where(col(Reminder.status) == "pending", col(Reminder.next_try_at) <= now)
-            .order_by(col(Reminder.due_at), col(Reminder.id))
+            select(table.id)
+            .where(col(table.status) == "pending", col(table.next_try_at) <= now)
+            .order_by(col(table.due_at), col(table.id))
             .limit(limit)
         )
         if engine.dialect.name == "postgresql":
@@ -97,13 +104,15 @@ def claim_due(engine: Engine, now: datetime, limit: int) -> list[Reminder]:
         if not ids:
             return []
         s.execute(
-            update(Reminder)
-            .where(col(Reminder.id).in_(ids), col(Reminder.status) == "pending")
+            update(table)
+            .where(col(table.id).in_(ids), col(table.status) == "pending")
             .values(status="sending", claim=token, claimed_at=now)
         )
     with session_scope(engine) as s:
         rows = s.exec(
-            select(Reminder).where(Reminder.claim == token).order_by(col(Reminder.due_at))
+            select(table)
+            .where(table.claim == token)
+            .order_by(col(table.due_at), col(table.id))
         )
         return list(rows)
 
@@ -116,10 +125,11 @@ def finish(
     *,
     error: str | None = None,
     retry_at: datetime | None = None,
+    table: Claimable = Reminder,
 ) -> None:
     """Record a send's outcome; with retry_at the reminder waits for another try."""
     with session_scope(engine) as s:
-        row = s.get(Reminder, reminder_id)
+        row = s.get(table, reminder_id)
         if row is None:
             return
         row.attempts += 1

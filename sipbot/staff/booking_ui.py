@@ -11,16 +11,18 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
-from sipbot.citizen.meeting_notice import send_notice
-from sipbot.db.models import StaffMember
+from sipbot.citizen.meeting_notice import queue_notice
+from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings import booking
 from sipbot.meetings.times import TimeProblem, parse_meeting_time, slots
+from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
 from sipbot.staff import work
 from sipbot.status import refusal
@@ -54,6 +56,14 @@ class StaffBooking:
     def __init__(self, services: Services) -> None:
         self.s = services
 
+    def _notice(self, staff: StaffMember, change: str) -> booking.Then:
+        """The notice (kallelse), queued with the booking it tells of."""
+
+        def then(s: Session, request: SipRequest, meeting: Meeting) -> None:
+            queue_notice(s, self.s, request, meeting, change, staff.telegram_id)
+
+        return then
+
     def _data(self, context: Context, staff: StaffMember) -> dict[str, Any]:
         return context.application.user_data[staff.telegram_id]
 
@@ -79,9 +89,11 @@ class StaffBooking:
             data[BOOKING_KEY] = {"request": rid, "kind": kind}
             await self._ask_time(context, staff, rid, "move_time", t)
         elif what == "cancel":
-            request, meeting = booking.cancel_meeting(self.s.engine, self.s.clock, staff, rid)
+            request, _ = booking.cancel_meeting(
+                self.s.engine, self.s.clock, staff, rid, then=self._notice(staff, "cancelled")
+            )
             log.info("meeting.cancelled id=%s", request.id)
-            delivered = await send_notice(context.bot, self.s, request, meeting, "cancelled")
+            delivered = request.telegram_id is not None
             await self._done(context, staff, request.id, request.reference, delivered, t)  # type: ignore[arg-type]
         else:
             raise work.Refused("not_allowed")
@@ -214,10 +226,12 @@ class StaffBooking:
                 at,
                 self.s.settings.tz,
                 self.s.deployment.reminders,
+                then=self._notice(staff, "moved"),
             )
             self._data(context, staff).pop(BOOKING_KEY, None)
-            delivered = await send_notice(context.bot, self.s, request, meeting, "moved")
+            delivered = request.telegram_id is not None
             await self._done(context, staff, rid, request.reference, delivered, t)
+            await self._short_notice(context, staff, meeting, request.reference, t)
             return
         state["at"] = at.isoformat()
         rows = [[(t("staff.length", minutes=m), f"S:b:{rid}:len:{m}") for m in booking.LENGTHS]]
@@ -271,10 +285,24 @@ class StaffBooking:
             responsible=state.get("responsible"),
             invitees=state.get("invitees"),
             convener=state.get("convener"),
+            then=self._notice(staff, "new"),
         )
         log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
-        delivered = await send_notice(context.bot, self.s, request, meeting, "new")
+        delivered = request.telegram_id is not None
         await self._done(context, staff, rid, request.reference, delivered, t)
+        await self._short_notice(context, staff, meeting, request.reference, t)
+
+    async def _short_notice(
+        self, context: Context, staff: StaffMember, meeting: Meeting, reference: str, t: Texts
+    ) -> None:
+        """Booked so soon that no reminder can come: staff hear it and remind the person."""
+        times = reminder_times(
+            meeting.starts_at, self.s.clock(), self.s.settings.tz, self.s.deployment.reminders
+        )
+        if not any(kind != "prepare" for kind, _ in times):
+            await context.bot.send_message(
+                staff.telegram_id, t("staff.done.short_notice", reference=reference)
+            )
 
     async def _done(
         self,

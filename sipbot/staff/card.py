@@ -147,6 +147,15 @@ def card_text(
     return blocks
 
 
+# The meeting's changes and the person's answers to its notice, in the history.
+MEETING_EVENT = {
+    "moved": N_("staff.event.meeting_moved"),
+    "cancelled": N_("staff.event.meeting_cancelled"),
+    "can_come": N_("staff.event.can_come"),
+    "other_time": N_("staff.event.other_time"),
+}
+
+
 def history(events: list[RequestEvent], t: Texts, names: dict[int, str]) -> str:
     lines = [t("staff.card.history")]
     for e in events:
@@ -162,6 +171,8 @@ def history(events: list[RequestEvent], t: Texts, names: dict[int, str]) -> str:
                 if e.value
                 else (t("staff.event.released"))
             )
+        elif e.kind == "meeting":
+            what = t(MEETING_EVENT.get(e.value, "staff.event.meeting_moved"))
         else:
             what = t("staff.event.transfer", unit=e.value)
         lines.append(f"• {when}: {what}" + (f" ({who})" if who else ""))

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -29,7 +30,7 @@ from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit
 from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking
-from sipbot.staff.notify import announce, tell_person
+from sipbot.staff.notify import announce, queue_person, tell_person
 from sipbot.status import OPEN, STAFF_MOVES
 
 log = logging.getLogger(__name__)
@@ -330,10 +331,9 @@ class StaffBot:
         engine, clock = self.s.engine, self.s.clock
         chat_id = staff.telegram_id
         if op == "c":
-            request = work.claim(engine, clock, staff, rid)
+            request = work.claim(engine, clock, staff, rid, then=self._tell_claimed)
             await query.answer()
             await self._done(context, staff, request, "claim", t)
-            await tell_person(context.bot, self.s, request, N_("person.status.claimed"))
         elif op == "r":
             request = work.release(engine, clock, staff, rid)
             await query.answer()
@@ -576,6 +576,11 @@ class StaffBot:
         msgid = PERSON_STATUS.get(request.status)
         if msgid is not None:
             await tell_person(context.bot, self.s, request, msgid)
+
+    def _tell_claimed(self, s: Session, request: SipRequest) -> None:
+        queue_person(
+            s, self.s, request, N_("person.status.claimed"), staff_id=request.assigned_to
+        )
 
     async def _tell_staff(
         self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from sipbot import outbox
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
 from sipbot.keyboards import kb
@@ -23,6 +25,7 @@ WITHDRAWN = N_("staff.notice.withdrawn")
 DELETED = N_("staff.notice.deleted")
 CONSENT_AGREED = N_("staff.notice.consent_agreed")
 CONSENT_REFUSED = N_("staff.notice.consent_refused")
+UNREACHABLE = N_("staff.notice.unreachable")  # a queued message could not be delivered
 
 
 async def tell_unit(
@@ -98,4 +101,111 @@ async def tell_person(
     except TelegramError as exc:
         log.warning("person.unreachable id=%s kind=%s", request.id, type(exc).__name__)
         return False
+    return True
+
+
+# The same messages queued in the caller's transaction (sipbot.outbox): they arrive even if the
+# process dies right after the commit.
+
+
+def unit_chats(services: Services, unit_id: str) -> list[int]:
+    """The unit's group when it has one, else each of its staff privately."""
+    unit = services.deployment.unit(unit_id)
+    if unit.staff_group_chat_id is not None:
+        return [unit.staff_group_chat_id]
+    return [m.telegram_id for m in members(services.engine, unit_id)]
+
+
+def queue_to_unit(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    text: str,
+    buttons: outbox.Buttons | None,
+    *,
+    kind: str,
+) -> int:
+    targets = unit_chats(services, request.unit)
+    if not targets:
+        log.warning("staff.notice.nobody unit=%s", request.unit)
+    for chat_id in targets:
+        outbox.put(
+            s,
+            services.clock(),
+            chat_id,
+            [outbox.text(text, buttons)],
+            kind=kind,
+            request_id=request.id,
+        )
+    return len(targets)
+
+
+def queue_tell_unit(
+    s: Session, services: Services, request: SipRequest, msgid: str, **values: object
+) -> int:
+    t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    return queue_to_unit(s, services, request, t(msgid, **values), None, kind=msgid[:32])
+
+
+def queue_announce(
+    s: Session, services: Services, request: SipRequest, msgid: str, **values: object
+) -> int:
+    t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+    text = t(msgid, **values) + "\n\n" + notice(services, request, t)
+    buttons = [[(t("staff.button.open"), f"S:o:{request.id}")]]
+    return queue_to_unit(s, services, request, text, buttons, kind=msgid[:32])
+
+
+def queue_to_staff(
+    s: Session,
+    services: Services,
+    staff_id: int,
+    request: SipRequest,
+    parts: list[outbox.Part],
+    *,
+    kind: str,
+) -> None:
+    outbox.put(s, services.clock(), staff_id, parts, kind=kind, request_id=request.id)
+
+
+def queue_person(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    msgid: str,
+    *,
+    staff_id: int | None = None,
+    when: datetime | None = None,
+    reply: bool = False,
+    **values: object,
+) -> bool:
+    """Queue a message to the person in their words; `staff_id` hears if it cannot arrive.
+
+    False if they cannot be reached at all (they deleted their data)."""
+    if request.telegram_id is None:
+        return False
+    t = services.texts_for_user(request.telegram_id)
+    text = t(
+        msgid,
+        reference=request.reference,
+        date=t.datetime(when) if when else "",
+        unit=values.pop("unit", services.deployment.unit(request.unit).name),
+        **values,
+    )
+    buttons = [[(t("person.reply"), f"Y:{request.id}")]] if reply else None
+    fallback = None
+    if staff_id is not None:
+        st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
+        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        gone = st(UNREACHABLE, reference=request.reference)
+        fallback = (staff_id, [outbox.text(gone, [card])])
+    outbox.put(
+        s,
+        services.clock(),
+        request.telegram_id,
+        [outbox.text(text, buttons)],
+        kind=msgid[:32],
+        request_id=request.id,
+        fallback=fallback,
+    )
     return True

@@ -8,6 +8,7 @@ nothing about requests that are not theirs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,12 @@ from sipbot.staff.audit import audit
 from sipbot.status import OPEN, refusal
 
 CONSENT_HOW = ("bot", "spoken", "written")
+# Queues the messages that tell of the change (sipbot.outbox), in the change's transaction.
+Then = Callable[[Session, SipRequest], object]
+
+
+def _nothing(_s: Session, _r: SipRequest) -> None:
+    return None
 
 
 class Refused(Exception):
@@ -84,7 +91,9 @@ def view(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> C
         return Card(request, list(events), list(notes))
 
 
-def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
+def claim(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, then: Then = _nothing
+) -> SipRequest:
     with session_scope(engine) as s:
         request = load_for(s, staff, request_id)
         if request.status not in OPEN:
@@ -98,6 +107,7 @@ def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> 
         request.claimed_at = request.claimed_at or now
         record(s, request, now, "assign", str(staff.telegram_id), "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "claim", request.id)
+        then(s, request)
         return request
 
 
@@ -200,7 +210,12 @@ def message_person(
 
 
 def person_replied(
-    engine: Engine, clock: Clock, telegram_id: int, request_id: int, body: dict[str, Any]
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    request_id: int,
+    body: dict[str, Any],
+    then: Then = _nothing,
 ) -> SipRequest | None:
     """Keep the person's reply on their own open request; returns it (with who has it)."""
     with session_scope(engine) as s:
@@ -208,6 +223,7 @@ def person_replied(
         if request is None or request.telegram_id != telegram_id or request.status not in OPEN:
             return None
         s.add(RequestNote(request_id=request.id, at=clock(), kind="from_person", body=body))
+        then(s, request)
         return request
 
 
