@@ -21,7 +21,7 @@ from sipbot.deployment import ReminderPolicy
 from sipbot.reminders import store
 from sipbot.requests import record
 from sipbot.staff.audit import audit
-from sipbot.staff.work import Refused, ensure_acting, load_for
+from sipbot.staff.work import Refused, ensure_acting, lock_for
 from sipbot.status import refusal
 
 PLACES = ("home", "office", "video", "phone")
@@ -71,7 +71,7 @@ def book(
     if place not in PLACES or minutes not in LENGTHS or kind not in KIND_STATUS:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         to = KIND_STATUS[kind]
         on_the_way = passed_on_the_way(request.status, kind)
@@ -124,7 +124,7 @@ def move_time(
 ) -> tuple[SipRequest, Meeting]:
     """A new time: same calendar UID, higher SEQUENCE, old reminders off, new ones on."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         meeting = current(s, request.id, kind)  # type: ignore[arg-type]
         if meeting is None:
@@ -151,7 +151,7 @@ def cancel_meeting(
 ) -> tuple[SipRequest, Meeting]:
     """Call the meeting off: its reminders go, the request goes back to contacted."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         meeting = current(s, request.id, "meeting")  # type: ignore[arg-type]
         if meeting is None or request.status != "meeting_booked":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
@@ -48,6 +48,22 @@ def load_for(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
     if request is None or request.unit != staff.unit:
         raise Refused("not_found")
     return request
+
+
+def lock_for(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
+    """Load the request to change it, holding its row until the transaction ends.
+
+    The first statement of the transaction is a write to the row: PostgreSQL locks the row
+    (a second writer waits, then reads what the first committed), SQLite takes its write lock
+    before anything is read. So a check made after this cannot be overtaken by another
+    transaction's write: no check-then-write race (two claims, an assign during a transfer).
+    """
+    s.execute(
+        update(SipRequest)
+        .where(col(SipRequest.id) == request_id)
+        .values(unit=SipRequest.unit)  # type: ignore[arg-type]
+    )
+    return load_for(s, staff, request_id)
 
 
 def ensure_acting(staff: StaffMember, request: SipRequest) -> None:
@@ -86,15 +102,23 @@ def view(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> C
 
 def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
     with session_scope(engine) as s:
+        # Conditional: of two claims at once exactly one finds the request unassigned.
+        won = s.execute(
+            update(SipRequest)
+            .where(
+                col(SipRequest.id) == request_id,
+                col(SipRequest.unit) == staff.unit,
+                col(SipRequest.status).in_(OPEN),
+                col(SipRequest.assigned_to).is_(None),
+            )
+            .values(assigned_to=staff.telegram_id)
+        )
         request = load_for(s, staff, request_id)
-        if request.status not in OPEN:
-            raise Refused("ended")
-        if request.assigned_to == staff.telegram_id:
-            raise Refused("yours_already")
-        if request.assigned_to is not None:
-            raise Refused("taken")
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            if request.status not in OPEN:
+                raise Refused("ended")
+            raise Refused("yours_already" if request.assigned_to == staff.telegram_id else "taken")
         now = clock()
-        request.assigned_to = staff.telegram_id
         request.claimed_at = request.claimed_at or now
         record(s, request, now, "assign", str(staff.telegram_id), "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "claim", request.id)
@@ -103,7 +127,7 @@ def claim(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> 
 
 def release(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         now = clock()
         request.assigned_to = None
@@ -116,7 +140,7 @@ def assign(
     engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: int
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         if request.assigned_to is not None or request.status not in OPEN:
             ensure_acting(staff, request)
         colleague = s.get(StaffMember, to)
@@ -141,7 +165,7 @@ def transfer(
 ) -> SipRequest:
     """Move the request to another unit's queue, unassigned, with the reason kept on it."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if to_unit not in units or to_unit == request.unit:
             raise Refused("no_unit")
@@ -161,7 +185,7 @@ def confirm_consent(
     if how not in CONSENT_HOW:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if request.consent == "withdrawn":
             raise Refused("ended")
@@ -189,7 +213,7 @@ def message_person(
 ) -> SipRequest:
     """Keep a staff message to the person; the caller sends it. Refused if they deleted it."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if request.telegram_id is None:
             raise Refused("unreachable")
@@ -220,7 +244,7 @@ def decline(
     suggestion: str,
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if (code := refusal(request.status, request.consent, "declined")) is not None:
             raise Refused(code)
@@ -238,7 +262,7 @@ def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: 
     the meeting, its reminders and the person's calendar in step; declining needs a reason.
     """
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         through_booking = to in ("meeting_booked", "followup_booked", "plan_made", "declined")
         if through_booking or (to == "contacted" and request.status == "meeting_booked"):
