@@ -18,6 +18,7 @@ from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
+from sipbot.meetings.times import TimeProblem, check_meeting_time
 from sipbot.reminders import store
 from sipbot.requests import record
 from sipbot.staff.audit import audit
@@ -73,6 +74,7 @@ def book(
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
+        _check_time(starts_at, clock(), tz)
         to = KIND_STATUS[kind]
         on_the_way = passed_on_the_way(request.status, kind)
         if (code := refusal(on_the_way or request.status, request.consent, to)) is not None:
@@ -130,6 +132,7 @@ def move_time(
         if meeting is None:
             raise Refused("not_allowed")
         now = clock()
+        _check_time(starts_at, now, tz)
         store.cancel(s, meeting.id)  # type: ignore[arg-type]
         meeting.starts_at = starts_at
         meeting.sequence += 1
@@ -181,6 +184,14 @@ def person_answer(
         meeting.person_answer = answer
         s.add(meeting)
         return request, meeting
+
+
+def _check_time(starts_at: datetime, now: datetime, tz: ZoneInfo) -> None:
+    """The time rules once more as the booking is written: it may have passed meanwhile."""
+    try:
+        check_meeting_time(starts_at, now, tz)
+    except TimeProblem as problem:
+        raise Refused(f"time_{problem.code}") from None
 
 
 def _move(s: Session, request: SipRequest, now: datetime, to: str, staff: StaffMember) -> None:

@@ -8,7 +8,7 @@ StaffBot.take_input as the input actions listed in INPUTS.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import ContextTypes
@@ -19,7 +19,7 @@ from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings import booking
-from sipbot.meetings.times import TimeProblem, parse_meeting_time, slots
+from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting_time, slots
 from sipbot.services import Services
 from sipbot.staff import work
 from sipbot.status import refusal
@@ -124,11 +124,21 @@ class StaffBooking:
             return
         if not pending or pending.get("request") != rid:
             raise work.Refused("not_allowed")  # an old booking's button
-        if what == "slot" and value.isdigit():
-            action = (data.get(INPUT_KEY) or {}).get("action")
+        if what == "slot" and value.isascii() and value.isdigit() and len(value) <= 12:
+            pending_input = data.get(INPUT_KEY) or {}
+            if pending_input.get("action") not in ("book_time", "move_time"):
+                raise work.Refused("not_allowed")  # a slot of a question no longer asked
+            try:  # the same rules as a typed time: a button may be old or forged
+                at = check_meeting_time(
+                    datetime.fromtimestamp(int(value), tz=UTC), self.s.clock(), self.s.settings.tz
+                )
+            except TimeProblem as problem:
+                await self._time_problem(context, staff, problem, t)  # the question stays
+                return
             data.pop(INPUT_KEY, None)
-            at = datetime.fromtimestamp(int(value), tz=self.s.settings.tz)
-            await self.time_chosen(context, staff, rid, at, action == "move_time", t)
+            await self.time_chosen(
+                context, staff, rid, at, pending_input["action"] == "move_time", t
+            )
         elif what == "len" and value.isdigit() and int(value) in booking.LENGTHS:
             pending["minutes"] = int(value)
             rows = [[(t(label), f"S:b:{rid}:place:{p}")] for p, label in PLACE_LABELS.items()]
@@ -178,8 +188,7 @@ class StaffBooking:
                 at = parse_meeting_time(text, self.s.clock(), self.s.settings.tz)
             except TimeProblem as problem:
                 self._data(context, staff)[INPUT_KEY] = pending_input  # ask again
-                msgid = TIME_PROBLEM.get(str(problem.code), TIME_PROBLEM["unreadable"])
-                await context.bot.send_message(staff.telegram_id, t(msgid))
+                await self._time_problem(context, staff, problem, t)
                 return
             await self.time_chosen(context, staff, rid, at, action == "move_time", t)
         elif action == "book_responsible":
@@ -188,6 +197,12 @@ class StaffBooking:
         elif action == "book_detail":
             booking_state["detail"] = text
             await self._ask_invitees(context, staff, rid, t)
+
+    async def _time_problem(
+        self, context: Context, staff: StaffMember, problem: TimeProblem, t: Texts
+    ) -> None:
+        msgid = TIME_PROBLEM.get(str(problem.code), TIME_PROBLEM["unreadable"])
+        await context.bot.send_message(staff.telegram_id, t(msgid))
 
     async def time_chosen(
         self,

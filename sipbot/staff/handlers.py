@@ -75,6 +75,9 @@ REFUSED = {
     "not_allowed": N_("staff.refused.not_allowed"),
     "consent_first": N_("staff.refused.consent_first"),
     "unreachable": N_("staff.refused.unreachable"),
+    "time_past": N_("staff.time.past"),
+    "time_too_far": N_("staff.time.too_far"),
+    "time_outside_hours": N_("staff.time.outside_hours"),
 }
 CONSENT_HOW = {
     "bot": N_("staff.consent.bot"),
