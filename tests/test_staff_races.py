@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.requests import submit_request
@@ -50,7 +51,7 @@ def _race(*calls: Callable[[], object]) -> list[object]:
         gate.wait()
         try:
             results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - the refusal is the expected outcome
+        except Exception as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
@@ -75,8 +76,8 @@ def test_two_claims_at_once_one_wins(services: Services) -> None:
         rid = _request(services).id
         assert rid is not None
         results = _race(
-            lambda: work.claim(services.engine, services.clock, anna, rid),
-            lambda: work.claim(services.engine, services.clock, bo, rid),
+            lambda rid=rid: work.claim(services.engine, services.clock, anna, rid),
+            lambda rid=rid: work.claim(services.engine, services.clock, bo, rid),
         )
         _one_won(results)
         with session_scope(services.engine) as s:
@@ -97,9 +98,11 @@ def test_assign_and_transfer_at_once_one_wins(services: Services) -> None:
         assert rid is not None
         work.claim(services.engine, services.clock, anna, rid)
         results = _race(
-            lambda: work.transfer(services.engine, services.clock, anna, rid, other, units, "x"),
-            lambda: work.release(services.engine, services.clock, anna, rid),
-            lambda: work.assign(services.engine, services.clock, bo, rid, bo.telegram_id),
+            lambda rid=rid: work.transfer(
+                services.engine, services.clock, anna, rid, other, units, "x"
+            ),
+            lambda rid=rid: work.release(services.engine, services.clock, anna, rid),
+            lambda rid=rid: work.assign(services.engine, services.clock, bo, rid, bo.telegram_id),
         )
         # The transfer and the release both belong to Anna; one of them may run first and the
         # other still be allowed (release then transfer is refused: claim first). What never

@@ -3,15 +3,49 @@ for the card it names, button times are checked like typed ones, refusals are au
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
+from sipbot import cli
 from sipbot.db.engine import session_scope
-from sipbot.db.models import AuditEntry, Meeting
+from sipbot.db.models import Meeting
 from sipbot.playground.emulator import BotApiEmulator
-from tests.conftest import RunningBot
+from sipbot.staff.audit import entries
+from tests.conftest import FakeClock, RunningBot
+from tests.staff_story import Staff
 from tests.test_staff_actions import _claimed
+
+
+@pytest.fixture
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    database_url: str,
+    secret_key: str,
+    deployment_file: Path,
+    clock: FakeClock,
+):  # type: ignore[no-untyped-def]
+    """`sipbot ...` in this process, on the test's database and clock; returns stdout."""
+    for name in list(os.environ):
+        if name.startswith("SIPBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIPBOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("SIPBOT_SECRET_KEY", secret_key)
+    monkeypatch.setenv("SIPBOT_DEPLOYMENT", str(deployment_file))
+    monkeypatch.setattr(cli, "clock", clock)
+
+    def run(*argv: str) -> str:
+        capsys.readouterr()
+        cli.main(list(argv))
+        return capsys.readouterr().out
+
+    return run
 
 
 def _meetings(bot: RunningBot, rid: int) -> list[Meeting]:
@@ -33,3 +67,38 @@ async def test_a_forged_or_old_slot_books_nothing(emu: BotApiEmulator, bot: Runn
     anna.user.press(1, message_id=asked.message_id)
     await anna.sees("staff.ask.length")
     assert _meetings(bot, request.id) == []
+
+
+async def test_refused_attempts_are_in_the_audit_log(
+    emu: BotApiEmulator,
+    bot: RunningBot,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    _anna, _person, request = await _claimed(emu, bot, "self", 1020)
+    bo = Staff(emu, bot.services, 1029, "Bo")
+    await bo.enrol("are")  # another unit
+    bo.user.send("/queue")
+    shown = await bo.sees("staff.queue.title")
+    count = len(bo.user.callback_answers)
+    bo.user.press_data(shown.message_id, f"S:o:{request.id}")
+    assert await bo.answered(count) == bo.t("staff.not_available")
+    carl = Staff(emu, bot.services, 1028, "Carl")
+    await carl.enrol(request.unit)
+    carl.user.send("/queue")
+    shown = await carl.sees("staff.queue.title")
+    count = len(carl.user.callback_answers)
+    carl.user.press_data(shown.message_id, f"S:r:{request.id}")  # Anna has it
+    assert await carl.answered(count) == carl.t("staff.refused.taken")
+    carl.user.press_data(shown.message_id, "S:zz:99999999999999")  # forged
+    await carl.answered(count + 1)
+    found = {
+        (e.staff_id, e.request_id, e.detail)
+        for e in entries(bot.services.engine)
+        if e.action == "refused"
+    }
+    assert (bo.id, request.id, "attempt=o code=not_found") in found
+    assert (carl.id, request.id, "attempt=r code=taken") in found
+    assert (carl.id, None, "attempt=zz code=not_found") in found
+    # And `sipbot audit` shows them.
+    out = run_cli("audit", "--staff", str(carl.id))
+    assert "refused" in out and "code=taken" in out

@@ -25,7 +25,7 @@ from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
-from sipbot.staff.audit import audit
+from sipbot.staff.audit import audit, refused_attempt
 from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking
 from sipbot.staff.notify import announce, tell_person
 from sipbot.status import OPEN, STAFF_MOVES
@@ -192,6 +192,9 @@ class StaffBot:
         rid = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
         arg = parts[3] if len(parts) > 3 else None
         if staff is None:
+            refused_attempt(
+                self.s.engine, self.s.clock(), update.effective_user.id, op, "not_staff", rid
+            )
             await query.answer(t("staff.not_available"))
             return
         private = update.effective_chat is not None and update.effective_chat.type == "private"
@@ -202,11 +205,12 @@ class StaffBot:
             elif op == "o" and rid is not None:
                 await self._open(update, context, staff, rid, private)
             elif not private or rid is None:
-                await query.answer(t("staff.not_available"))
+                raise work.Refused("not_found")
             else:
                 await self._action(update, context, staff, op, rid, arg, t)
         except work.Refused as refused:
             log.info("staff.refused op=%s code=%s", op, refused.code)
+            refused_attempt(self.s.engine, self.s.clock(), staff.telegram_id, op, refused.code, rid)
             await query.answer(
                 t(REFUSED.get(refused.code, REFUSED["not_allowed"])), show_alert=True
             )
@@ -351,7 +355,7 @@ class StaffBot:
             await query.answer()
             await self._done(context, staff, request, "assign", t)
             if int(arg) != staff.telegram_id:
-                await self._tell_staff(context, int(arg), "staff.assigned_to_you", request, t)
+                await self._tell_staff(context, int(arg), N_("staff.assigned_to_you"), request, t)
         elif op == "T" and arg is None:
             work.check_acting(engine, staff, rid)
             await query.answer()
@@ -492,6 +496,15 @@ class StaffBot:
         try:
             await self._apply_input(update, context, staff, pending, text, t)
         except work.Refused as refused:
+            rid = int(pending["request"])
+            refused_attempt(
+                self.s.engine,
+                self.s.clock(),
+                staff.telegram_id,
+                pending["action"],
+                refused.code,
+                rid,
+            )
             await msg.reply_text(t(REFUSED.get(refused.code, REFUSED["not_allowed"])))
         return True
 

@@ -12,7 +12,7 @@ from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import members
-from sipbot.staff.audit import audit
+from sipbot.staff.audit import audit, refused_attempt
 from sipbot.stats import unit_stats
 
 log = logging.getLogger(__name__)
@@ -82,14 +82,16 @@ class Team:
         assert query is not None
         t = self._t(update)
         admin = self._admin(update)
+        _, action, arg = ((query.data or "") + "::").split(":")[:3]
         if (
             admin is None
             or update.effective_chat is None
             or update.effective_chat.type != "private"
         ):
+            who = update.effective_user.id if update.effective_user else None
+            refused_attempt(self.s.engine, self.s.clock(), who, f"team.{action}", "not_admin")
             await query.answer(t("staff.not_available"))
             return
-        _, action, arg = ((query.data or "") + "::").split(":")[:3]
         chat_id = update.effective_chat.id
         if action == "invite" and arg in members.ROLES:
             await query.answer()
@@ -101,6 +103,9 @@ class Team:
                 chat_id, t("staff.team.invite_link", link=link, hours=72)
             )
         elif action in ("remove", "remove_yes") and self._colleague(admin, arg) is None:
+            refused_attempt(
+                self.s.engine, self.s.clock(), admin.telegram_id, f"team.{action}", "no_colleague"
+            )
             await query.answer(t("staff.not_available"))
         elif action == "remove":
             target = self._colleague(admin, arg)
