@@ -102,3 +102,38 @@ async def test_refused_attempts_are_in_the_audit_log(
     # And `sipbot audit` shows them.
     out = run_cli("audit", "--staff", str(carl.id))
     assert "refused" in out and "code=taken" in out
+
+
+async def test_opening_another_card_ends_the_message_to_the_first_person(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, first, a = await _claimed(emu, bot, "self", 1030)
+    _other, second, b = await _claimed(emu, bot, "self", 1032)  # a second Anna, same unit
+    await anna.card_with("staff.button.message")
+    await anna.presses("staff.button.message", "staff.input.for", reference=a.reference)
+    # She opens the other family's card instead and types: nothing goes to the first person.
+    anna.user.press_data(anna.user.last.message_id, f"S:o:{b.id}")  # type: ignore[union-attr]
+    await anna.sees("staff.input.ended", reference=a.reference)
+    await anna.sees("staff.card.history")
+    anna.user.send("Hej, vi ses på tisdag")
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    said = anna.t("staff.done.message", reference=a.reference)
+    assert all(said not in (m.text or "") for m in anna.user.messages)
+    for person in (first, second):
+        assert all("vi ses på tisdag" not in (m.text or "") for m in person.user.messages)
+
+
+async def test_a_command_ends_the_pending_input_and_still_works(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, _person, a = await _claimed(emu, bot, "self", 1040)
+    await anna.card_with("staff.button.note")
+    await anna.presses("staff.button.note", "staff.input.for", reference=a.reference)
+    await anna.types("/queue", "staff.input.ended", reference=a.reference)
+    await anna.sees("staff.queue.title")
+    await anna.card_with("staff.button.note")
+    await anna.presses("staff.button.note", "staff.ask.note")
+    await anna.types("/cancel", "staff.input_cancelled")
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")

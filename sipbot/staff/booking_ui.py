@@ -14,7 +14,8 @@ from typing import Any
 from telegram.ext import ContextTypes
 
 from sipbot.citizen.meeting_notice import send_notice
-from sipbot.db.models import StaffMember
+from sipbot.db.engine import session_scope
+from sipbot.db.models import SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
@@ -47,6 +48,27 @@ TIME_PROBLEM = {
     "too_far": N_("staff.time.too_far"),
     "outside_hours": N_("staff.time.outside_hours"),
 }
+
+
+def input_for(services: Services, rid: int, t: Texts) -> tuple[str, str]:
+    """The line that heads every question staff answer by typing, naming the request (and
+    the person, when known) the text will go to; and the reference alone."""
+    with session_scope(services.engine) as s:
+        request = s.get(SipRequest, rid)
+        reference = request.reference if request else ""
+        name = str((request.answers or {}).get("person_name") or "") if request else ""
+    if name:
+        return t("staff.input.for_named", reference=reference, name=name), reference
+    return t("staff.input.for", reference=reference), reference
+
+
+def ask_typed(
+    services: Services, user_data: dict[str, Any], rid: int, action: str, text: str, t: Texts
+) -> str:
+    """Wait for the staff member's text for `action` on request `rid`; returns the prompt."""
+    header, reference = input_for(services, rid, t)
+    user_data[INPUT_KEY] = {"action": action, "request": rid, "reference": reference}
+    return f"{header}\n{text}"
 
 
 class StaffBooking:
@@ -95,9 +117,9 @@ class StaffBooking:
         t: Texts,
         extra_rows: list[list[tuple[str, str]]] | None = None,
     ) -> None:
-        self._data(context, staff)[INPUT_KEY] = {"action": action, "request": rid}
+        prompt = ask_typed(self.s, self._data(context, staff), rid, action, text, t)
         rows = [*(extra_rows or []), [(t("staff.button.cancel"), "S:x:0")]]
-        await context.bot.send_message(staff.telegram_id, text, reply_markup=kb(*rows))
+        await context.bot.send_message(staff.telegram_id, prompt, reply_markup=kb(*rows))
 
     async def _ask_time(
         self, context: Context, staff: StaffMember, rid: int, action: str, t: Texts

@@ -26,7 +26,7 @@ from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit, refused_attempt
-from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking
+from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
 from sipbot.staff.notify import announce, tell_person
 from sipbot.status import OPEN, STAFF_MOVES
 
@@ -203,6 +203,7 @@ class StaffBot:
                 await query.answer()
                 await self._queue(update, context, staff, parts[2], int(parts[3]), edit=True)
             elif op == "o" and rid is not None:
+                await self._end_input(context, staff, t, keep=rid)  # typing was for that card
                 await self._open(update, context, staff, rid, private)
             elif not private or rid is None:
                 raise work.Refused("not_found")
@@ -462,12 +463,30 @@ class StaffBot:
         self, context: Context, staff: StaffMember, action: str, rid: int, t: Texts, **extra: str
     ) -> None:
         user_data = context.application.user_data[staff.telegram_id]
-        user_data[INPUT_KEY] = {"action": action, "request": rid, **extra}
+        prompt = ask_typed(self.s, user_data, rid, action, t(ASK[action], limit=TEXT_LIMIT), t)
+        user_data[INPUT_KEY].update(extra)
         await context.bot.send_message(
-            staff.telegram_id,
-            t(ASK[action], limit=TEXT_LIMIT),
-            reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
+            staff.telegram_id, prompt, reply_markup=kb([(t("staff.button.cancel"), "S:x:0")])
         )
+
+    async def _end_input(
+        self, context: Context, staff: StaffMember, t: Texts, keep: int | None = None
+    ) -> bool:
+        """Stop waiting for typed text (another card opened, a command), saying so; True if
+        something was waiting. `keep`: a request whose pending input may stay."""
+        user_data = context.application.user_data[staff.telegram_id]
+        pending = user_data.get(INPUT_KEY)
+        booking = user_data.get(BOOKING_KEY)
+        waiting_on = (pending or {}).get("request", (booking or {}).get("request"))
+        if waiting_on is None or waiting_on == keep:
+            return False
+        user_data.pop(INPUT_KEY, None)
+        user_data.pop(BOOKING_KEY, None)
+        reference = (pending or {}).get("reference", "")
+        await context.bot.send_message(
+            staff.telegram_id, t("staff.input.ended", reference=reference)
+        )
+        return True
 
     async def cancel_input(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -489,7 +508,17 @@ class StaffBot:
             return False
         t = self._t(update)
         text = (msg.text or "").strip()
-        if not text or text.startswith("/") or len(text) > TEXT_LIMIT:
+        if text.startswith("/"):
+            # Any command ends the waiting, with a word; /cancel and /queue then do their part.
+            command = text.split()[0].split("@")[0].lower()
+            if command in ("/cancel", "/avbryt"):
+                context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+                context.user_data.pop(BOOKING_KEY, None)  # type: ignore[union-attr]
+                await msg.reply_text(t("staff.input_cancelled"))
+                return True
+            await self._end_input(context, staff, t)
+            return False
+        if not text or len(text) > TEXT_LIMIT:
             await msg.reply_text(t("staff.input_text_only", limit=TEXT_LIMIT))
             return True
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
@@ -542,17 +571,7 @@ class StaffBot:
                 unit=self.s.deployment.unit(request.unit).name,
             )
         elif action == "decline":
-            context.user_data[INPUT_KEY] = {  # type: ignore[index]
-                "action": "suggestion",
-                "request": rid,
-                "reason": text,
-            }
-            prompt = ASK["suggestion"]
-            await context.bot.send_message(
-                staff.telegram_id,
-                t(prompt, limit=TEXT_LIMIT),
-                reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
-            )
+            await self._ask_input(context, staff, "suggestion", rid, t, reason=text)
         elif action == "suggestion":
             request = work.decline(engine, clock, staff, rid, pending["reason"], text)
             await self._done(context, staff, request, "decline", t)
