@@ -3,6 +3,7 @@ for the card it names, button times are checked like typed ones, refusals are au
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +13,9 @@ from sqlmodel import select
 
 from sipbot import cli
 from sipbot.db.engine import session_scope
-from sipbot.db.models import Meeting
+from sipbot.db.models import Meeting, SipRequest
 from sipbot.playground.emulator import BotApiEmulator
+from sipbot.reminders.sender import ReminderSender
 from sipbot.staff.audit import entries
 from tests.conftest import FakeClock, RunningBot
 from tests.staff_story import Staff
@@ -29,6 +31,7 @@ def run_cli(
     secret_key: str,
     deployment_file: Path,
     clock: FakeClock,
+    emu: BotApiEmulator,
 ):  # type: ignore[no-untyped-def]
     """`sipbot ...` in this process, on the test's database and clock; returns stdout."""
     for name in list(os.environ):
@@ -38,6 +41,8 @@ def run_cli(
     monkeypatch.setenv("SIPBOT_DATABASE_URL", database_url)
     monkeypatch.setenv("SIPBOT_SECRET_KEY", secret_key)
     monkeypatch.setenv("SIPBOT_DEPLOYMENT", str(deployment_file))
+    monkeypatch.setenv("SIPBOT_TELEGRAM_TOKEN", "1000:test")
+    monkeypatch.setenv("SIPBOT_TELEGRAM_API_URL", emu.url)
     monkeypatch.setattr(cli, "clock", clock)
 
     def run(*argv: str) -> str:
@@ -137,3 +142,104 @@ async def test_a_command_ends_the_pending_input_and_still_works(
     await anna.types("/cancel", "staff.input_cancelled")
     anna.user.send("/queue")
     await anna.sees("staff.queue.title")
+
+
+def _unit_chat(emu: BotApiEmulator, bot: RunningBot, unit: str, colleague: Staff):  # type: ignore[no-untyped-def]
+    """Where the unit's notices arrive: its staff group, else each colleague privately."""
+    group = bot.services.deployment.unit(unit).staff_group_chat_id
+    return emu.group(group) if group is not None else colleague.user
+
+
+async def test_a_removed_member_gets_nothing_more_and_the_unit_gets_their_requests(
+    emu: BotApiEmulator,
+    bot: RunningBot,
+    clock: FakeClock,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    anna, person, request = await _claimed(emu, bot, "self", 1050)
+    bo = Staff(emu, bot.services, 1059, "Bo")
+    await bo.enrol(request.unit)
+    unit_chat = _unit_chat(emu, bot, request.unit, bo)
+    await anna.card_with("staff.button.message")
+    await anna.presses("staff.button.message", "staff.ask.message")
+    await anna.types("Hej! Vi hörs.", "staff.done.message", reference=request.reference)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "7/12 13:30", 90, "office", "Storgatan 1")
+    before = len(anna.user.messages)
+
+    out = await asyncio.to_thread(run_cli, "staff", "remove", str(anna.id))
+    assert "1 open request(s) they held are back in the unit's queue" in out
+    await unit_chat.wait_for(
+        lambda m: (
+            m.text is not None
+            and m.text.startswith(bo.t("staff.notice.returned"))
+            and request.reference in m.text
+        )
+    )
+    # Back in the unit's queue, held by nobody: a colleague can take it.
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and row.assigned_to is None
+    # The person's reply goes to the unit, the staff reminder too: Anna gets nothing.
+    label = person.t("person.reply")
+    asked = next(m for m in reversed(person.user.messages) if label in m.button_texts)
+    person.user.press(label, message_id=asked.message_id)
+    await person.sees("person.reply_ask")
+    await person.says("Tack, det passar bra.", "person.reply_sent")
+    await unit_chat.wait_for(
+        lambda m: (
+            request.reference in (m.text or "")
+            and bo.t("staff.reply_unassigned").split("{")[0] in (m.text or "")
+        )
+    )
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Sweden, 7 days before
+    await ReminderSender(bot.services).sweep(bot.app.bot)
+    await unit_chat.wait_for(
+        lambda m: (
+            request.reference in (m.text or "")
+            and bo.t("staff.reminder.meeting").split("{")[0] in (m.text or "")
+        )
+    )
+    assert len(anna.user.messages) == before
+    bo.user.send("/queue")
+    shown = await bo.sees("staff.queue.title")
+    bo.user.press_data(shown.message_id, f"S:c:{request.id}")
+    await bo.sees("staff.done.claim", reference=request.reference)
+
+
+async def test_a_member_moved_to_another_unit_keeps_none_of_its_requests(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, _person, request = await _claimed(emu, bot, "self", 1060)
+    other = next(u.id for u in bot.services.deployment.units if u.id != request.unit)
+    await anna.enrol(other)
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and row.assigned_to is None
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    count = len(anna.user.callback_answers)
+    anna.press(anna.t("staff.tab.mine", n=0))
+    assert await anna.answered(count) is None
+
+
+async def test_an_admin_hands_all_of_a_members_requests_to_a_colleague(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, _p1, a = await _claimed(emu, bot, "self", 1070)
+    admin = Staff(emu, bot.services, 1079, "Eva")
+    await admin.enrol(a.unit, "admin")
+    bo = Staff(emu, bot.services, 1078, "Bo")
+    await bo.enrol(a.unit)
+    admin.user.send("/staff")
+    await admin.sees("staff.team.title")
+    admin.press(admin.t("staff.team.handover", name="Anna"))
+    await admin.sees("staff.team.handover_ask", name="Anna")
+    admin.press("Bo")
+    await admin.sees("staff.team.handed", count=1, name="Bo")
+    await bo.sees("staff.team.handed_to_you", count=1, references=a.reference)
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, a.id)
+        assert row is not None and row.assigned_to == bo.id
+    assert anna.id != bo.id
