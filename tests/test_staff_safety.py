@@ -13,13 +13,13 @@ from sqlmodel import select
 
 from sipbot import cli
 from sipbot.db.engine import session_scope
-from sipbot.db.models import Meeting, SipRequest
+from sipbot.db.models import Meeting, Reminder, SipRequest
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.reminders.sender import ReminderSender
 from sipbot.staff.audit import entries
 from tests.conftest import FakeClock, RunningBot
 from tests.staff_story import Staff
-from tests.test_staff_actions import _claimed
+from tests.test_staff_actions import _claimed, _ics
 
 
 @pytest.fixture
@@ -243,3 +243,63 @@ async def test_an_admin_hands_all_of_a_members_requests_to_a_colleague(
         row = s.get(SipRequest, a.id)
         assert row is not None and row.assigned_to == bo.id
     assert anna.id != bo.id
+
+
+async def _booked(emu: BotApiEmulator, bot: RunningBot, uid: int):  # type: ignore[no-untyped-def]
+    anna, person, request = await _claimed(emu, bot, "self", uid)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "7/12 13:30", 90, "office", "Storgatan 1")
+    await person.user.wait_for(lambda m: m.document is not None)  # the invitation
+    return anna, person, request
+
+
+async def test_a_transfer_calls_the_old_units_meeting_off(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    anna, person, request = await _booked(emu, bot, 1080)
+    await anna.card_with("staff.button.transfer")
+    await anna.presses("staff.button.transfer", "staff.ask.transfer")
+    anna.user.press(bot.services.deployment.unit("are").name)
+    await anna.sees("staff.ask.transfer_reason", limit=2000)
+    await anna.types("Flyttar till Åre", "staff.done.transfer", reference=request.reference)
+    sent = await person.user.wait_for(lambda m: m.document is not None)
+    calendar = _ics(emu, sent)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    await person.sees("person.status.transferred", reference=request.reference)
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and (row.unit, row.status, row.meeting_at) == (
+            "are",
+            "contacted",
+            None,
+        )
+        meeting = s.exec(select(Meeting).where(Meeting.request_id == request.id)).one()
+        assert meeting.status == "cancelled"
+        pending = s.exec(
+            select(Reminder).where(Reminder.meeting_id == meeting.id, Reminder.status == "pending")
+        ).all()
+        assert pending == []
+    before = len(anna.user.messages)
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    await ReminderSender(bot.services).sweep(bot.app.bot)
+    assert len(anna.user.messages) == before
+
+
+async def test_after_a_release_the_staff_reminder_goes_to_the_unit(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    anna, _person, request = await _booked(emu, bot, 1090)
+    bo = Staff(emu, bot.services, 1099, "Bo")
+    await bo.enrol(request.unit)
+    unit_chat = _unit_chat(emu, bot, request.unit, bo)
+    await anna.card_with("staff.button.release")
+    await anna.presses("staff.button.release", "staff.done.release", reference=request.reference)
+    before = len(anna.user.messages)
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    await ReminderSender(bot.services).sweep(bot.app.bot)
+    reminder = bo.t("staff.reminder.meeting").split("{")[0]
+    await unit_chat.wait_for(
+        lambda m: request.reference in (m.text or "") and reminder in (m.text or "")
+    )
+    assert len(anna.user.messages) == before

@@ -27,6 +27,7 @@ NOTICE = {
     ("meeting", "cancelled"): N_("person.notice.cancelled"),
     ("followup", "new"): N_("person.notice.followup"),
     ("followup", "moved"): N_("person.notice.followup_moved"),
+    ("followup", "cancelled"): N_("person.notice.followup_cancelled"),
 }
 
 

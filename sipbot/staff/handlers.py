@@ -16,6 +16,7 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.citizen.meeting_notice import send_notice
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
@@ -560,8 +561,12 @@ class StaffBot:
             await self._done(context, staff, request, "message" if delivered else "unreachable", t)
         elif action == "transfer":
             unit_ids = [u.id for u in self.s.deployment.units]
-            request = work.transfer(engine, clock, staff, rid, pending["unit"], unit_ids, text)
+            request, cancelled = work.transfer(
+                engine, clock, staff, rid, pending["unit"], unit_ids, text
+            )
             await self._done(context, staff, request, "transfer", t)
+            for meeting in cancelled:  # the old unit's meeting: the person's calendar drops it
+                await send_notice(context.bot, self.s, request, meeting, "cancelled")
             await self._tell_unit_transfer(context, request, staff)
             await tell_person(
                 context.bot,

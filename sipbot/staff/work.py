@@ -162,21 +162,48 @@ def transfer(
     to_unit: str,
     units: list[str],
     reason: str,
-) -> SipRequest:
-    """Move the request to another unit's queue, unassigned, with the reason kept on it."""
+) -> tuple[SipRequest, list[Meeting]]:
+    """Move the request to another unit's queue, unassigned, with the reason kept on it.
+
+    A booked meeting or follow-up was this unit's: it is called off (its reminders too) and
+    returned, so the caller sends the person the calendar's CANCEL. The new unit books its own.
+    """
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if to_unit not in units or to_unit == request.unit:
             raise Refused("no_unit")
         now = clock()
+        cancelled = _call_off_meetings(s, request, now, staff.telegram_id)
         request.unit = to_unit
         request.assigned_to = None
         request.escalated_at = None
         record(s, request, now, "transfer", to_unit, "staff", staff.telegram_id)
         _note(s, request, now, "transfer", staff, {"text": reason, "from": staff.unit})
         audit(s, now, staff.telegram_id, "transfer", request.id, f"to={to_unit}")
-        return request
+        return request, cancelled
+
+
+def _call_off_meetings(
+    s: Session, request: SipRequest, now: datetime, staff_id: int | None
+) -> list[Meeting]:
+    """Cancel the request's booked meetings and their reminders; the status steps back to
+    where a booking would start from (contacted, or plan made for a follow-up)."""
+    booked = list(
+        s.exec(select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked"))
+    )
+    for meeting in booked:
+        reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
+        meeting.status = "cancelled"
+        meeting.sequence += 1
+        s.add(meeting)
+        audit(s, now, staff_id, f"{meeting.kind}.cancel", request.id, f"meeting={meeting.id}")
+    back = {"meeting_booked": "contacted", "followup_booked": "plan_made"}.get(request.status)
+    if booked and back is not None:
+        request.meeting_at = None if back == "contacted" else request.meeting_at
+        request.followup_at = None
+        record(s, request, now, "status", back, "staff" if staff_id else "system", staff_id)
+    return booked
 
 
 def confirm_consent(
