@@ -303,3 +303,65 @@ async def test_after_a_release_the_staff_reminder_goes_to_the_unit(
         lambda m: request.reference in (m.text or "") and reminder in (m.text or "")
     )
     assert len(anna.user.messages) == before
+
+
+async def test_closing_asks_a_reason_and_a_yes_and_cancels_the_follow_up(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, person, request = await _booked(emu, bot, 1100)
+    await anna.card_with("staff.button.plan_made")
+    await anna.presses("staff.button.plan_made", "staff.ask.responsible")
+    await anna.types("Karin Ek", "staff.ask.time")
+    await anna.books(request.reference, "2027-03-01 10.00", 60, "video", "https://meet.example/x")
+    await person.user.wait_for(lambda m: m.document is not None)
+    await anna.card_with("staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    await anna.presses("staff.status.closed", "staff.ask.close_reason")
+    confirm = await anna.types("Klart", "staff.ask.close_confirm", reference=request.reference)
+    with session_scope(bot.services.engine) as s:  # nothing happens before the yes
+        row = s.get(SipRequest, request.id)
+        assert row is not None and row.status == "followup_booked"
+    anna.press(anna.t("staff.button.close_yes"))
+    await anna.sees("staff.done.status", reference=request.reference)
+    sent = await person.user.wait_for(lambda m: m.document is not None)
+    assert str(_ics(emu, sent)["METHOD"]) == "CANCEL"
+    await person.sees("person.status.closed", reference=request.reference)
+    # The old confirmation does nothing more.
+    count = len(anna.user.callback_answers)
+    anna.user.press(anna.t("staff.button.close_yes"), message_id=confirm.message_id)
+    assert await anna.answered(count) == anna.t("staff.refused.not_allowed")
+
+
+async def test_a_request_closed_before_any_plan_is_not_told_the_plan_ended(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, person, request = await _booked(emu, bot, 1110)
+    await anna.card_with("staff.button.status")
+    await anna.presses("staff.button.status", "staff.ask.status")
+    await anna.presses("staff.status.closed", "staff.ask.close_reason")
+    await anna.types("Personen flyttade", "staff.ask.close_confirm", reference=request.reference)
+    await anna.presses("staff.button.close_yes", "staff.done.status", reference=request.reference)
+    sent = await person.user.wait_for(lambda m: m.document is not None)
+    assert str(_ics(emu, sent)["METHOD"]) == "CANCEL"
+    await person.sees("person.status.closed_early", reference=request.reference)
+    ended = person.t("person.status.closed", reference=request.reference)
+    assert all(ended not in (m.text or "") for m in person.user.messages)
+
+
+async def test_cancelling_the_meeting_asks_first(emu: BotApiEmulator, bot: RunningBot) -> None:
+    anna, _person, request = await _booked(emu, bot, 1120)
+    await anna.card_with("staff.button.cancel_meeting")
+    await anna.presses(
+        "staff.button.cancel_meeting", "staff.ask.cancel_meeting", reference=request.reference
+    )
+    with session_scope(bot.services.engine) as s:
+        assert s.exec(select(Meeting).where(Meeting.request_id == request.id)).one().status == (
+            "booked"
+        )
+    await anna.presses(
+        "staff.button.cancel_meeting_yes", "staff.done.booked", reference=request.reference
+    )
+    with session_scope(bot.services.engine) as s:
+        assert s.exec(select(Meeting).where(Meeting.request_id == request.id)).one().status == (
+            "cancelled"
+        )

@@ -99,7 +99,16 @@ class StaffBooking:
             kind = what.removeprefix("move_")
             data[BOOKING_KEY] = {"request": rid, "kind": kind}
             await self._ask_time(context, staff, rid, "move_time", t)
-        elif what == "cancel":
+        elif what == "cancel":  # irreversible for the person's calendar: ask first
+            await context.bot.send_message(
+                staff.telegram_id,
+                t("staff.ask.cancel_meeting", reference=request.reference),
+                reply_markup=kb(
+                    [(t("staff.button.cancel_meeting_yes"), f"S:b:{rid}:cancel_yes")],
+                    [(t("staff.button.cancel"), "S:x:0")],
+                ),
+            )
+        elif what == "cancel_yes":
             request, meeting = booking.cancel_meeting(self.s.engine, self.s.clock, staff, rid)
             log.info("meeting.cancelled id=%s", request.id)
             delivered = await send_notice(context.bot, self.s, request, meeting, "cancelled")
@@ -141,7 +150,7 @@ class StaffBooking:
         """The parts chosen by button: a suggested time, a length, a place."""
         data = self._data(context, staff)
         pending = data.get(BOOKING_KEY)
-        if what in ("meeting", "followup", "move_meeting", "move_followup", "cancel"):
+        if what in ("meeting", "followup", "move_meeting", "move_followup", "cancel", "cancel_yes"):
             await self.start(context, staff, rid, what, t)
             return
         if not pending or pending.get("request") != rid:

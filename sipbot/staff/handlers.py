@@ -29,7 +29,7 @@ from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit, refused_attempt
 from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
 from sipbot.staff.notify import announce, tell_person
-from sipbot.status import OPEN, STAFF_MOVES
+from sipbot.status import OPEN, STAFF_MOVES, refusal
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -53,6 +53,7 @@ ASK = {
     "transfer": N_("staff.ask.transfer_reason"),
     "decline": N_("staff.ask.decline_reason"),
     "suggestion": N_("staff.ask.decline_suggestion"),
+    "close": N_("staff.ask.close_reason"),
 }
 DONE = {
     "claim": N_("staff.done.claim"),
@@ -88,8 +89,10 @@ CONSENT_HOW = {
 # What the person is told when staff move their request; None: nothing to tell.
 PERSON_STATUS = {
     "contacted": N_("person.status.contacted"),
-    "closed": N_("person.status.closed"),
 }
+# Closed: "the plan has ended" only once there is a plan.
+CLOSED_BEFORE_PLAN = ("new", "contacted", "meeting_booked")
+CLOSE_KEY = "staff_close"  # in user_data: the request and reason waiting for "Ja, avsluta"
 TEXT_LIMIT = 2000
 
 
@@ -405,6 +408,19 @@ class StaffBot:
             ]
             rows = [[(t(cards.STATUS[m]), f"S:s:{rid}:{m}")] for m in moves]
             await context.bot.send_message(chat_id, t("staff.ask.status"), reply_markup=kb(*rows))
+        elif op == "s" and arg == "closed":
+            request = work.check_acting(engine, staff, rid)
+            if (code := refusal(request.status, request.consent, "closed")) is not None:
+                raise work.Refused(code)
+            await query.answer()
+            await self._ask_input(context, staff, "close", rid, t)
+        elif op == "Z" and arg is None:
+            pending = context.application.user_data[staff.telegram_id].pop(CLOSE_KEY, None)
+            if not pending or pending.get("request") != rid:
+                raise work.Refused("not_allowed")  # an old or another card's confirmation
+            closed = work.close(engine, clock, staff, rid, pending["reason"])
+            await query.answer()
+            await self._closed(context, staff, closed, t)
         elif op == "s" and arg is not None:
             if arg in ("meeting_booked", "followup_booked", "plan_made"):
                 what = "meeting" if arg == "meeting_booked" else "followup"
@@ -494,6 +510,7 @@ class StaffBot:
         assert query is not None
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
         context.user_data.pop(BOOKING_KEY, None)  # type: ignore[union-attr]
+        context.user_data.pop(CLOSE_KEY, None)  # type: ignore[union-attr]
         t = self._t(update)
         await query.answer(t("staff.input_cancelled"))
 
@@ -588,6 +605,17 @@ class StaffBot:
                 reason=pending["reason"],
                 suggestion=text,
             )
+        elif action == "close":
+            request = work.check_acting(engine, staff, rid)
+            context.user_data[CLOSE_KEY] = {"request": rid, "reason": text}  # type: ignore[index]
+            await context.bot.send_message(
+                staff.telegram_id,
+                t("staff.ask.close_confirm", reference=request.reference),
+                reply_markup=kb(
+                    [(t("staff.button.close_yes"), f"S:Z:{rid}")],
+                    [(t("staff.button.cancel"), "S:x:0")],
+                ),
+            )
         elif action in INPUTS:
             await self.booking.take(context, staff, pending, text, t)
 
@@ -613,6 +641,18 @@ class StaffBot:
         msgid = PERSON_STATUS.get(request.status)
         if msgid is not None:
             await tell_person(context.bot, self.s, request, msgid)
+
+    async def _closed(
+        self, context: Context, staff: StaffMember, closed: work.Closed, t: Texts
+    ) -> None:
+        request = closed.request
+        await self._done(context, staff, request, "status", t)
+        for meeting in closed.cancelled:  # a follow-up still ahead leaves the calendar too
+            await send_notice(context.bot, self.s, request, meeting, "cancelled")
+        msgid = N_("person.status.closed")
+        if closed.was in CLOSED_BEFORE_PLAN:
+            msgid = N_("person.status.closed_early")
+        await tell_person(context.bot, self.s, request, msgid)
 
     async def _tell_staff(
         self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts

@@ -283,31 +283,62 @@ def decline(
 
 
 def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: str) -> SipRequest:
-    """Move along the process where no booking is involved: contacted, or closed.
+    """Move along the process where no booking is involved: contacted.
 
     Meetings, plans and follow-ups change only through sipbot.meetings.booking, which keeps
-    the meeting, its reminders and the person's calendar in step; declining needs a reason.
+    the meeting, its reminders and the person's calendar in step; declining needs a reason,
+    closing a reason and a confirmation (`close`).
     """
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         through_booking = to in ("meeting_booked", "followup_booked", "plan_made", "declined")
-        if through_booking or (to == "contacted" and request.status == "meeting_booked"):
+        if through_booking or to == "closed" or (
+            to == "contacted" and request.status == "meeting_booked"
+        ):
             raise Refused("not_allowed")
         if (code := refusal(request.status, request.consent, to)) is not None:
             raise Refused(code)
         now = clock()
-        if to == "closed":
-            # The plan ends: no more reminders for its meetings.
-            for meeting in s.exec(
-                select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
-            ):
-                meeting.status = "held"
-                s.add(meeting)
-                reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
         record(s, request, now, "status", to, "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "status", request.id, f"to={to}")
         return request
+
+
+@dataclass
+class Closed:
+    request: SipRequest
+    was: str  # the status before: a request closed before any plan is told so
+    cancelled: list[Meeting]  # booked meetings still ahead: the person gets their CANCEL
+
+
+def close(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, reason: str
+) -> Closed:
+    """End the request, with the reason kept on it. Meetings still ahead are called off;
+    one already begun counts as held. Either way no more reminders go out."""
+    with session_scope(engine) as s:
+        request = lock_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        if (code := refusal(request.status, request.consent, "closed")) is not None:
+            raise Refused(code)
+        now, was = clock(), request.status
+        ahead: list[Meeting] = []
+        for meeting in s.exec(
+            select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
+        ):
+            reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
+            if meeting.starts_at > now:
+                meeting.status = "cancelled"
+                meeting.sequence += 1
+                ahead.append(meeting)
+            else:
+                meeting.status = "held"
+            s.add(meeting)
+        _note(s, request, now, "close", staff, {"text": reason})
+        record(s, request, now, "status", "closed", "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "status", request.id, "to=closed")
+        return Closed(request, was, ahead)
 
 
 def _note(
