@@ -54,6 +54,7 @@ ASK = {
     "decline": N_("staff.ask.decline_reason"),
     "suggestion": N_("staff.ask.decline_suggestion"),
     "close": N_("staff.ask.close_reason"),
+    "override": N_("staff.ask.consent_override_reason"),
 }
 DONE = {
     "claim": N_("staff.done.claim"),
@@ -77,6 +78,7 @@ REFUSED = {
     "not_allowed": N_("staff.refused.not_allowed"),
     "consent_first": N_("staff.refused.consent_first"),
     "unreachable": N_("staff.refused.unreachable"),
+    "person_refused": N_("staff.refused.person_refused"),
     "time_past": N_("staff.time.past"),
     "time_too_far": N_("staff.time.too_far"),
     "time_outside_hours": N_("staff.time.outside_hours"),
@@ -377,10 +379,18 @@ class StaffBot:
             await query.answer()
             await self._ask_input(context, staff, "transfer", rid, t, unit=arg)
         elif op == "k" and arg is None:
-            work.check_acting(engine, staff, rid)
+            request = work.check_acting(engine, staff, rid)
             await query.answer()
             rows = [[(t(label), f"S:k:{rid}:{how}")] for how, label in CONSENT_HOW.items()]
-            await context.bot.send_message(chat_id, t("staff.ask.consent"), reply_markup=kb(*rows))
+            ask = t("staff.ask.consent")
+            if request.consent == "person_refused":  # the person's own answer comes first
+                ask = t("staff.consent.person_said_no", reference=request.reference) + "\n\n" + ask
+            await context.bot.send_message(chat_id, ask, reply_markup=kb(*rows))
+        elif op == "k" and arg in CONSENT_HOW and work.check_acting(
+            engine, staff, rid
+        ).consent == "person_refused":
+            await query.answer()
+            await self._ask_input(context, staff, "override", rid, t, how=arg)
         elif op == "k" and arg is not None:
             today = clock().astimezone(self.s.settings.tz).date()
             request = work.confirm_consent(engine, clock, staff, rid, arg, today)
@@ -605,6 +615,13 @@ class StaffBot:
                 reason=pending["reason"],
                 suggestion=text,
             )
+        elif action == "override":
+            today = clock().astimezone(self.s.settings.tz).date()
+            request = work.confirm_consent(
+                engine, clock, staff, rid, pending["how"], today, override_reason=text
+            )
+            await self._done(context, staff, request, "consent", t)
+            await tell_person(context.bot, self.s, request, N_("person.status.consent_override"))
         elif action == "close":
             request = work.check_acting(engine, staff, rid)
             context.user_data[CLOSE_KEY] = {"request": rid, "reason": text}  # type: ignore[index]

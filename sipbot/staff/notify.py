@@ -23,6 +23,7 @@ WITHDRAWN = N_("staff.notice.withdrawn")
 DELETED = N_("staff.notice.deleted")
 CONSENT_AGREED = N_("staff.notice.consent_agreed")
 CONSENT_REFUSED = N_("staff.notice.consent_refused")
+CONSENT_REFUSED_MEETING_OFF = N_("staff.notice.consent_refused_meeting_off")
 
 
 async def tell_unit(

@@ -174,7 +174,7 @@ def transfer(
         if to_unit not in units or to_unit == request.unit:
             raise Refused("no_unit")
         now = clock()
-        cancelled = _call_off_meetings(s, request, now, staff.telegram_id)
+        cancelled = call_off_meetings(s, request, now, staff.telegram_id)
         request.unit = to_unit
         request.assigned_to = None
         request.escalated_at = None
@@ -184,7 +184,7 @@ def transfer(
         return request, cancelled
 
 
-def _call_off_meetings(
+def call_off_meetings(
     s: Session, request: SipRequest, now: datetime, staff_id: int | None
 ) -> list[Meeting]:
     """Cancel the request's booked meetings and their reminders; the status steps back to
@@ -207,8 +207,16 @@ def _call_off_meetings(
 
 
 def confirm_consent(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, how: str, on: date
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    how: str,
+    on: date,
+    override_reason: str | None = None,
 ) -> SipRequest:
+    """Staff confirm the person's consent. Over the person's own "no" (through the link) only
+    with a reason, which is kept on the request and in the audit log."""
     if how not in CONSENT_HOW:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
@@ -216,8 +224,13 @@ def confirm_consent(
         ensure_acting(staff, request)
         if request.consent == "withdrawn":
             raise Refused("ended")
+        if request.consent == "person_refused" and not override_reason:
+            raise Refused("person_refused")
         now = clock()
         detail = f"how={how} date={on.isoformat()}"
+        if request.consent == "person_refused":
+            detail += " over=person_refused"
+            _note(s, request, now, "consent_override", staff, {"text": override_reason})
         record(s, request, now, "consent", "confirmed", "staff", staff.telegram_id, detail)
         audit(s, now, staff.telegram_id, "consent", request.id, detail)
         return request
