@@ -19,6 +19,8 @@ from sipbot.reminders.sender import ReminderSender
 from sipbot.staff.audit import entries
 from tests.conftest import FakeClock, RunningBot
 from tests.staff_story import Staff
+from tests.story import Person
+from tests.test_consent_link import _link_from_relative
 from tests.test_staff_actions import _claimed, _ics
 
 
@@ -364,4 +366,85 @@ async def test_cancelling_the_meeting_asks_first(emu: BotApiEmulator, bot: Runni
     with session_scope(bot.services.engine) as s:
         assert s.exec(select(Meeting).where(Meeting.request_id == request.id)).one().status == (
             "cancelled"
+        )
+
+
+async def _relative_case(emu: BotApiEmulator, bot: RunningBot, uid: int):  # type: ignore[no-untyped-def]
+    """A relative's request with a consent link, claimed by Anna; and Karl, the person."""
+    relative, request, payload = await _link_from_relative(emu, bot, uid)
+    anna = Staff(emu, bot.services, uid + 2, "Anna")
+    await anna.enrol(request.unit)
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    anna.user.press(request.reference)
+    await anna.user.until(lambda: anna.t("staff.button.claim") in anna.user.last.button_texts)  # type: ignore[union-attr]
+    await anna.presses("staff.button.claim", "staff.done.claim", reference=request.reference)
+    karl = Person(emu.user(uid + 1, language_code="sv"), bot.services, "sv")
+    return anna, relative, karl, request, payload
+
+
+async def _karl_answers(karl: Person, payload: str, label: str, then: str) -> None:
+    karl.user.send(f"/start {payload}")
+    await karl.sees("consent_link.ask")
+    karl.user.press(karl.t(label))
+    await karl.sees(then)
+
+
+async def test_the_persons_own_no_is_overridden_only_with_a_warning_and_a_reason(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, relative, karl, request, payload = await _relative_case(emu, bot, 1130)
+    await _karl_answers(karl, payload, "consent_link.no", "consent_link.thanks_no")
+    await anna.card_with("staff.button.consent")
+    await anna.presses(
+        "staff.button.consent", "staff.consent.person_said_no", reference=request.reference
+    )
+    await anna.presses("staff.consent.spoken", "staff.ask.consent_override_reason")
+    with session_scope(bot.services.engine) as s:  # one tap changed nothing
+        row = s.get(SipRequest, request.id)
+        assert row is not None and row.consent == "person_refused"
+    await anna.types(
+        "Karl ringde 24/11 och vill ha mötet ändå",
+        "staff.done.consent",
+        reference=request.reference,
+    )
+    await relative.sees("person.status.consent_override", reference=request.reference)
+    consent = [
+        e for e in entries(bot.services.engine, request_id=request.id) if e.action == "consent"
+    ]
+    assert consent and "over=person_refused" in (consent[-1].detail or "")
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and row.consent == "confirmed"
+
+
+async def test_a_no_through_the_link_after_booking_calls_the_meeting_off(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    anna, relative, karl, request, payload = await _relative_case(emu, bot, 1140)
+    await anna.card_with("staff.button.consent")
+    await anna.presses("staff.button.consent", "staff.ask.consent")
+    await anna.presses("staff.consent.spoken", "staff.done.consent", reference=request.reference)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "7/12 13:30", 90, "office", "Storgatan 1")
+    await relative.user.wait_for(lambda m: m.document is not None)
+    await _karl_answers(karl, payload, "consent_link.no", "consent_link.thanks_no")
+    sent = await relative.user.wait_for(lambda m: m.document is not None)
+    assert str(_ics(emu, sent)["METHOD"]) == "CANCEL"
+    unit_chat = _unit_chat(emu, bot, request.unit, anna)
+    told = anna.t("staff.notice.consent_refused_meeting_off", reference=request.reference)
+    await unit_chat.wait_for(lambda m: told in (m.text or ""))
+    with session_scope(bot.services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and (row.status, row.consent) == ("contacted", "person_refused")
+        meeting = s.exec(select(Meeting).where(Meeting.request_id == request.id)).one()
+        assert meeting.status == "cancelled"
+        assert (
+            s.exec(
+                select(Reminder).where(
+                    Reminder.meeting_id == meeting.id, Reminder.status == "pending"
+                )
+            ).all()
+            == []
         )
