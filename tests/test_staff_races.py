@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlmodel import select
 
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
@@ -129,3 +132,35 @@ def test_claim_races_are_decided_by_the_database(services: Services) -> None:
         assert refused.code == "taken"
     else:
         raise AssertionError("a second claim won")
+
+
+def test_two_bookings_at_once_book_one_meeting(services: Services) -> None:
+    from sipbot.db.models import Meeting
+    from sipbot.meetings import booking
+
+    unit = services.deployment.municipality("ostersund").intake_unit
+    admin = _member(services, 831, unit, "admin")
+    at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+    def book(rid: int) -> object:
+        return booking.book(
+            services.engine,
+            services.clock,
+            admin,
+            rid,
+            kind="meeting",
+            starts_at=at,
+            minutes=60,
+            place="office",
+            detail=None,
+            tz=services.settings.tz,
+            policy=services.deployment.reminders,
+        )
+
+    for _ in range(PAIRS):
+        rid = _request(services).id
+        assert rid is not None
+        _one_won(_race(lambda rid=rid: book(rid), lambda rid=rid: book(rid)))
+        with session_scope(services.engine) as s:
+            booked = s.exec(select(Meeting).where(Meeting.request_id == rid)).all()
+            assert len(booked) == 1
