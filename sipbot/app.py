@@ -138,7 +138,8 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CommandHandler("stats", team.stats, filters=private),
             CallbackQueryHandler(team.on_button, pattern=callbacks.TEAM),
             CallbackQueryHandler(staff.cancel_input, pattern=callbacks.STAFF_CANCEL),
-            CallbackQueryHandler(staff.on_callback, pattern=callbacks.STAFF),
+            # Any S: data: forged staff data is refused there and recorded as an attempt.
+            CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
             CallbackQueryHandler(replies.on_reply_button, pattern=callbacks.REPLY),
             CallbackQueryHandler(notices.on_button, pattern=callbacks.NOTICE),
             CallbackQueryHandler(start.on_language, pattern=callbacks.LANGUAGE),

@@ -27,7 +27,10 @@ def grammar(body: str) -> re.Pattern[str]:
 ABOUT = grammar(rf"A:(?P<page>{NUMBER})")
 DRAFT = grammar(r"D:(?P<choice>continue|restart)")
 FLOW = grammar(rf"F:(?P<ask>{NUMBER}):(?P<op>n|c|t|d|k|s|b|e|send):(?P<arg>{NUMBER})?")
-TEAM = grammar(rf"G:(?P<action>invite|list|remove|remove_yes):(?P<arg>staff|admin|{NUMBER})?")
+TEAM = grammar(
+    rf"G:(?P<action>invite|list|remove|remove_yes|hand|handto)"
+    rf":(?P<arg>staff|admin|{NUMBER}|{NUMBER}\.{NUMBER})?"
+)
 CONSENT = grammar(r"K:(?P<choice>y|n):(?P<token>[A-Za-z0-9_-]{24})")  # token_urlsafe(18)
 LANGUAGE = grammar(r"L:(?P<lang>sv|en)")
 MENU = grammar(r"M:(?P<choice>about|ask|requests|privacy|help|language|menu)")

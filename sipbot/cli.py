@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sipbot.clock import Clock, utcnow
 from sipbot.config import ConfigError, Settings, load_settings
@@ -232,28 +232,46 @@ def cmd_staff_list(args: argparse.Namespace) -> None:
 
 
 def cmd_staff_remove(args: argparse.Namespace) -> None:
-    from sqlalchemy import func
-    from sqlmodel import col, select
-
-    from sipbot.db.engine import session_scope
-    from sipbot.db.models import SipRequest
     from sipbot.staff.members import member, remove
-    from sipbot.status import OPEN
 
-    with _database() as (_settings, engine, _deployment):
+    with _database() as (settings, engine, _deployment):
         found = member(engine, args.telegram_id)
-        if found is None or not remove(engine, clock, args.telegram_id):
+        returned = remove(engine, clock, args.telegram_id) if found is not None else None
+        if found is None or returned is None:
             raise UsageError(f"no active staff member with telegram id {args.telegram_id}")
-        with session_scope(engine) as s:
-            held = s.exec(
-                select(func.count())
-                .select_from(SipRequest)
-                .where(SipRequest.assigned_to == args.telegram_id)
-                .where(col(SipRequest.status).in_(OPEN))
-            ).one()
-    print(f"removed {args.telegram_id} ({_one_line(found.name)}, {found.unit} {found.role})")
-    if held:
-        print(f"note: {held} open request(s) are still assigned to them; a colleague can take them")
+        print(f"removed {args.telegram_id} ({_one_line(found.name)}, {found.unit} {found.role})")
+        if returned:
+            print(f"{len(returned)} open request(s) they held are back in the unit's queue")
+            _tell_returned(settings, returned)
+
+
+def _tell_returned(settings: Settings, returned: list[Any]) -> None:
+    """Tell the units that these requests are back in their queue (best effort: say if not)."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from sipbot.i18n import N_
+    from sipbot.services import Services
+    from sipbot.staff.notify import announce
+
+    if not settings.telegram_token:
+        print("note: no SIPBOT_TELEGRAM_TOKEN, so the unit was not told; tell them yourself")
+        return
+
+    async def tell() -> None:
+        services = Services.build(settings, clock=clock, check_schema=False)
+        try:
+            bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot")
+            async with bot:
+                for request in returned:
+                    await announce(bot, services, request, N_("staff.notice.returned"))
+        finally:
+            services.engine.dispose()
+
+    try:
+        asyncio.run(tell())
+    except TelegramError as exc:
+        print(f"note: could not tell the unit ({type(exc).__name__}); tell them yourself")
 
 
 def cmd_audit(args: argparse.Namespace) -> None:

@@ -15,8 +15,9 @@ from sqlmodel import col
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import ConsentLink, SipRequest
+from sipbot.db.models import ConsentLink, Meeting, SipRequest
 from sipbot.requests import record
+from sipbot.staff.work import call_off_meetings
 from sipbot.status import OPEN
 
 PAYLOAD_PREFIX = "c_"  # /start c_<token>; Telegram allows [A-Za-z0-9_-], up to 64 characters
@@ -43,6 +44,8 @@ def create_link(engine: Engine, clock: Clock, request_id: int) -> str:
 class LinkCheck:
     problem: str | None  # None, or why the link cannot be used: unknown, used, expired, own
     request: SipRequest | None = None
+    # A "no" calls off what needed consent: these booked meetings (the caller sends CANCEL).
+    cancelled: tuple[Meeting, ...] = ()
 
 
 def check_link(engine: Engine, clock: Clock, token: str, telegram_id: int) -> LinkCheck:
@@ -83,4 +86,5 @@ def answer_link(
         record(
             s, request, now, "consent", "person_agreed" if agrees else "person_refused", "person"
         )
-        return LinkCheck(None, request)
+        cancelled = () if agrees else tuple(call_off_meetings(s, request, now, None))
+        return LinkCheck(None, request, cancelled)

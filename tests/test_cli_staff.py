@@ -292,7 +292,8 @@ def test_remove_warns_of_open_requests_still_assigned(
     assert run(capsys, "staff", "remove", "7") == (
         0,
         "removed 7 (Anna, krokom staff)\n"
-        "note: 2 open request(s) are still assigned to them; a colleague can take them\n",
+        "2 open request(s) they held are back in the unit's queue\n"
+        "note: no SIPBOT_TELEGRAM_TOKEN, so the unit was not told; tell them yourself\n",
         "",
     )
 
@@ -340,8 +341,9 @@ def test_audit_of_a_request_and_of_a_staff_member(
         "2026-11-23 10:04:05      777 Anna  view         SIP-ZZ99\n",
         "",
     )
-    # Reading the log writes nothing to it (the one new entry is the removal).
-    assert count(engine, AuditEntry) == before + 1
+    # Reading the log writes nothing to it (the new entries: the removal, and the request
+    # she held going back to the queue).
+    assert count(engine, AuditEntry) == before + 2
     assert run(capsys, "audit", "--staff", "12345") == (0, "no audit entries\n", "")
 
 

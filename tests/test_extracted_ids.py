@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -23,3 +24,64 @@ def test_extracted_ids_match_the_catalogs() -> None:
     catalog = {m.id for m in read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po") if m.id}
     assert found - catalog == set(), "used in code or flows but not in the catalogs"
     assert catalog - found == set(), "in the catalogs but used nowhere"
+
+
+def _lookup_params(trees: list[ast.Module]) -> dict[str, int]:
+    """Functions that look a text up: name -> position of their `msgid` parameter."""
+    found: dict[str, int] = {"t": 0, "N_": 0}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                if "msgid" in names:
+                    index = names.index("msgid")
+                    found[node.name] = index - (1 if names[:1] in (["self"], ["cls"]) else 0)
+    return found
+
+
+def _called(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def test_every_literal_that_reaches_a_lookup_is_in_the_catalogs() -> None:
+    """A text id passed as a plain string to any function that ends in a lookup (it has a
+    `msgid` parameter) is checked too, not only those written as t("...") or N_("...")."""
+    files = sorted((ROOT / "sipbot").rglob("*.py"))
+    trees = [ast.parse(f.read_text(), str(f)) for f in files]
+    params = _lookup_params(trees)
+    catalog = {m.id for m in read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po") if m.id}
+    missing = []
+    for path, tree in zip(files, trees, strict=True):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or (name := _called(node)) not in params:
+                continue
+            index = params[name]
+            given = [k.value for k in node.keywords if k.arg == "msgid"]
+            if len(node.args) > index:
+                given.append(node.args[index])
+            for arg in given:
+                literal = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                if literal and arg.value not in catalog:  # type: ignore[attr-defined]
+                    missing.append(f"{path.name}:{node.lineno} {arg.value}")  # type: ignore[attr-defined]
+    assert missing == [], "text ids passed to a lookup but missing from the catalogs"
+
+
+def test_every_literal_at_a_lookup_is_marked() -> None:
+    """Marked with N_ (or written as t("...")), so extraction and the unused-id check see it."""
+    files = sorted((ROOT / "sipbot").rglob("*.py"))
+    trees = [ast.parse(f.read_text(), str(f)) for f in files]
+    params = {k: v for k, v in _lookup_params(trees).items() if k not in ("t", "N_")}
+    bare = []
+    for path, tree in zip(files, trees, strict=True):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (name := _called(node)) in params:
+                args = [*node.args[params[name] : params[name] + 1]]
+                args += [k.value for k in node.keywords if k.arg == "msgid"]
+                for arg in args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        bare.append(f"{path.name}:{node.lineno} {arg.value}")
+    assert bare == [], "wrap these ids in N_()"

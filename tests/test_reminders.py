@@ -308,7 +308,7 @@ async def test_a_booked_meeting_is_left_only_through_booking_and_closing_ends_it
     # A forged "back to contacted" would leave the meeting and its reminders behind.
     with pytest.raises(work.Refused, match="not_allowed"):
         work.move(bot.services.engine, clock, staff, rid, "contacted")
-    work.move(bot.services.engine, clock, staff, rid, "closed")
+    work.close(bot.services.engine, clock, staff, rid, "klart")
     assert {r.status for r in _reminders(bot)} == {"cancelled"}
     clock.now = _local(2026, 12, 2, 10, 0)
     assert await ReminderSender(bot.services).sweep(bot.app.bot) == 0

@@ -272,7 +272,10 @@ async def test_notice_calendar_file_follows_the_meeting_when_moved_and_cancelled
     # Cancelled: METHOD:CANCEL for the same UID; the request is back to contacted.
     await anna.card_with("staff.button.cancel_meeting")
     await anna.presses(
-        "staff.button.cancel_meeting", "staff.done.booked", reference=request.reference
+        "staff.button.cancel_meeting", "staff.ask.cancel_meeting", reference=request.reference
+    )
+    await anna.presses(
+        "staff.button.cancel_meeting_yes", "staff.done.booked", reference=request.reference
     )
     await person.sees("person.notice.cancelled", reference=request.reference)
     cancelled = _ics(emu, await person.user.wait_for(lambda m: m.document is not None))

@@ -103,7 +103,9 @@ async def test_from_sent_to_closed(emu: BotApiEmulator, bot: RunningBot) -> None
     # At the follow-up: close; the person is told the plan no longer applies.
     await anna.card_with("staff.button.status")
     await anna.presses("staff.button.status", "staff.ask.status")
-    await anna.presses("staff.status.closed", "staff.done.status", reference=request.reference)
+    await anna.presses("staff.status.closed", "staff.ask.close_reason")
+    await anna.types("Planen är genomförd", "staff.ask.close_confirm", reference=request.reference)
+    await anna.presses("staff.button.close_yes", "staff.done.status", reference=request.reference)
     await person.sees("person.status.closed", reference=request.reference)
     row = _row(bot, request.id)
     assert (row.status, row.assigned_to, row.closed_at is not None) == ("closed", 900, True)
@@ -119,6 +121,7 @@ async def test_from_sent_to_closed(emu: BotApiEmulator, bot: RunningBot) -> None
         ("to_person", "Hej! Kan vi ringas på tisdag?"),
         ("from_person", "Ja, efter klockan 13"),
         ("note", "Ringer tisdag 13:15"),
+        ("close", "Planen är genomförd"),  # the reason for closing, kept internally
     ]
 
 

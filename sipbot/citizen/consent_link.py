@@ -9,12 +9,18 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
+from sipbot.citizen.meeting_notice import send_notice
 from sipbot.consent import PAYLOAD_PREFIX, VALID_FOR, answer_link, check_link, create_link
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
-from sipbot.staff.notify import CONSENT_AGREED, CONSENT_REFUSED, tell_unit
+from sipbot.staff.notify import (
+    CONSENT_AGREED,
+    CONSENT_REFUSED,
+    CONSENT_REFUSED_MEETING_OFF,
+    tell_unit,
+)
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -86,7 +92,11 @@ class ConsentLinks:
             chat_id, t(key, unit=self.s.deployment.unit(request.unit).name)
         )
         notice = CONSENT_AGREED if agrees else CONSENT_REFUSED
+        if result.cancelled:  # staff had booked on a consent the person now refuses
+            notice = CONSENT_REFUSED_MEETING_OFF
         await tell_unit(context.bot, self.s, request.unit, notice, reference=request.reference)
+        for meeting in result.cancelled:  # the invitation went to the one who asked
+            await send_notice(context.bot, self.s, request, meeting, "cancelled")
         await self._tell_requester(context, request, agrees)
         return True
 

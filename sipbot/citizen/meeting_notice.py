@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from sipbot import callbacks, outbox
 from sipbot.citizen.replies import REPLY_KEY
+from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
@@ -27,6 +28,7 @@ NOTICE = {
     ("meeting", "cancelled"): N_("person.notice.cancelled"),
     ("followup", "new"): N_("person.notice.followup"),
     ("followup", "moved"): N_("person.notice.followup_moved"),
+    ("followup", "cancelled"): N_("person.notice.followup_cancelled"),
 }
 
 
@@ -43,6 +45,19 @@ def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
                 name = t("meeting.convener", name=name)
             names.append(name)
     return ", ".join(names) or "–"
+
+
+async def send_notice(
+    bot: object, services: Services, request: SipRequest, meeting: Meeting, change: str
+) -> bool:
+    """Queue the notice of a change already committed, in a transaction of its own.
+
+    For the changes that do not yet take a `then` hook (transfer, close, a refusal through the
+    consent link): delivered by the outbox like the rest, with a window between the commit and
+    this one. `bot` is unused; the outbox sends.
+    """
+    with session_scope(services.engine) as s:
+        return queue_notice(s, services, request, meeting, change)
 
 
 def queue_notice(

@@ -19,10 +19,11 @@ from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
+from sipbot.meetings.times import TimeProblem, check_meeting_time
 from sipbot.reminders import store
 from sipbot.requests import record
 from sipbot.staff.audit import audit
-from sipbot.staff.work import Refused, ensure_acting, load_for
+from sipbot.staff.work import Refused, ensure_acting, lock_for
 from sipbot.status import refusal
 
 PLACES = ("home", "office", "video", "phone")
@@ -79,8 +80,9 @@ def book(
     if place not in PLACES or minutes not in LENGTHS or kind not in KIND_STATUS:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
+        _check_time(starts_at, clock(), tz)
         to = KIND_STATUS[kind]
         on_the_way = passed_on_the_way(request.status, kind)
         if (code := refusal(on_the_way or request.status, request.consent, to)) is not None:
@@ -134,12 +136,13 @@ def move_time(
 ) -> tuple[SipRequest, Meeting]:
     """A new time: same calendar UID, higher SEQUENCE, old reminders off, new ones on."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         meeting = current(s, request.id, kind)  # type: ignore[arg-type]
         if meeting is None:
             raise Refused("not_allowed")
         now = clock()
+        _check_time(starts_at, now, tz)
         store.cancel(s, meeting.id)  # type: ignore[arg-type]
         meeting.starts_at = starts_at
         meeting.sequence += 1
@@ -163,7 +166,7 @@ def cancel_meeting(
 ) -> tuple[SipRequest, Meeting]:
     """Call the meeting off: its reminders go, the request goes back to contacted."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         meeting = current(s, request.id, "meeting")  # type: ignore[arg-type]
         if meeting is None or request.status != "meeting_booked":
@@ -204,6 +207,14 @@ def person_answer(
         record(s, request, clock(), "meeting", answer, "person")
         then(s, request, meeting)
         return request, meeting
+
+
+def _check_time(starts_at: datetime, now: datetime, tz: ZoneInfo) -> None:
+    """The time rules once more as the booking is written: it may have passed meanwhile."""
+    try:
+        check_meeting_time(starts_at, now, tz)
+    except TimeProblem as problem:
+        raise Refused(f"time_{problem.code}") from None
 
 
 def _move(s: Session, request: SipRequest, now: datetime, to: str, staff: StaffMember) -> None:

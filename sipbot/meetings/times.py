@@ -36,6 +36,7 @@ __all__ = [
     "MAX_AHEAD",
     "Problem",
     "TimeProblem",
+    "check_meeting_time",
     "parse_meeting_time",
     "slots",
 ]
@@ -192,14 +193,34 @@ def parse_meeting_time(
 
     wall = time(hour, minute, second)
     start = datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
+    return check_meeting_time(start, now, tz, earliest=earliest, latest=latest, wall=wall)
+
+
+def check_meeting_time(
+    start: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    earliest: time = EARLIEST,
+    latest: time = LATEST,
+    wall: time | None = None,
+) -> datetime:
+    """The rules every meeting start meets, typed or taken from a button (which may be old
+    or forged): not past, not too far, within the hours. Returns it in UTC, or TimeProblem.
+
+    `wall` is the local time as typed (the DST gap, 02:00-03:00, is outside any sane window);
+    without it the start's own local time is checked.
+    """
+    _require_aware("now", now)
+    _require_aware("start", start)
     if start <= now:
         raise TimeProblem(Problem.PAST)
     if start - now > MAX_AHEAD:
         raise TimeProblem(Problem.TOO_FAR)
-    # Checked on the wall clock typed; the DST gap (02:00-03:00) is outside any sane window.
-    if not earliest <= wall <= latest:
+    local = wall if wall is not None else start.astimezone(tz).time()
+    if not earliest <= local <= latest:
         raise TimeProblem(Problem.OUTSIDE_HOURS)
-    return start
+    return start.astimezone(UTC)
 
 
 def slots(

@@ -22,6 +22,8 @@ from sipbot.meetings.booking import place_text
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.services import Services
+from sipbot.staff.members import member
+from sipbot.staff.notify import STAFF_LANGUAGE, send_to_unit
 from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
@@ -129,9 +131,12 @@ class ReminderSender:
         self, bot: Bot, row: Reminder, meeting: Meeting, request: SipRequest
     ) -> None:
         if row.audience == "staff":
-            # Whoever has the request now: it may have changed hands since the booking.
-            chat_id = request.assigned_to or row.chat_id
-            t = self.s.catalogs.texts(self.s.texts_for_user(chat_id).lang, easy=False)
+            # Whoever has the request now, within its unit (it may have changed hands, units,
+            # or its holder left since the booking); nobody: the unit.
+            holder = member(self.s.engine, request.assigned_to) if request.assigned_to else None
+            chat_id = holder.telegram_id if holder and holder.unit == request.unit else None
+            lang = self.s.texts_for_user(chat_id).lang if chat_id else STAFF_LANGUAGE
+            t = self.s.catalogs.texts(lang, easy=False)
             msgid = N_("staff.reminder.meeting")
             if meeting.kind == "followup":
                 msgid = N_("staff.reminder.followup")
@@ -142,6 +147,9 @@ class ReminderSender:
                 where=where(meeting, t),
             )
             markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
+            if chat_id is None:
+                await send_to_unit(bot, self.s, request.unit, text, markup)
+                return
             await bot.send_message(chat_id, text, reply_markup=markup)
             return
         t = self.s.texts_for_user(row.chat_id)

@@ -16,12 +16,13 @@ from telegram.ext import ContextTypes
 
 from sipbot import callbacks
 from sipbot.citizen.meeting_notice import queue_notice
+from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings import booking
-from sipbot.meetings.times import TimeProblem, parse_meeting_time, slots
+from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting_time, slots
 from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
 from sipbot.staff import work
@@ -50,6 +51,27 @@ TIME_PROBLEM = {
     "too_far": N_("staff.time.too_far"),
     "outside_hours": N_("staff.time.outside_hours"),
 }
+
+
+def input_for(services: Services, rid: int, t: Texts) -> tuple[str, str]:
+    """The line that heads every question staff answer by typing, naming the request (and
+    the person, when known) the text will go to; and the reference alone."""
+    with session_scope(services.engine) as s:
+        request = s.get(SipRequest, rid)
+        reference = request.reference if request else ""
+        name = str((request.answers or {}).get("person_name") or "") if request else ""
+    if name:
+        return t("staff.input.for_named", reference=reference, name=name), reference
+    return t("staff.input.for", reference=reference), reference
+
+
+def ask_typed(
+    services: Services, user_data: dict[str, Any], rid: int, action: str, text: str, t: Texts
+) -> str:
+    """Wait for the staff member's text for `action` on request `rid`; returns the prompt."""
+    header, reference = input_for(services, rid, t)
+    user_data[INPUT_KEY] = {"action": action, "request": rid, "reference": reference}
+    return f"{header}\n{text}"
 
 
 class StaffBooking:
@@ -88,7 +110,16 @@ class StaffBooking:
             kind = what.removeprefix("move_")
             data[BOOKING_KEY] = {"request": rid, "kind": kind}
             await self._ask_time(context, staff, rid, "move_time", t)
-        elif what == "cancel":
+        elif what == "cancel":  # irreversible for the person's calendar: ask first
+            await context.bot.send_message(
+                staff.telegram_id,
+                t("staff.ask.cancel_meeting", reference=request.reference),
+                reply_markup=kb(
+                    [(t("staff.button.cancel_meeting_yes"), f"S:b:{rid}:cancel_yes")],
+                    [(t("staff.button.cancel"), "S:x:0")],
+                ),
+            )
+        elif what == "cancel_yes":
             request, _ = booking.cancel_meeting(
                 self.s.engine, self.s.clock, staff, rid, then=self._notice(staff, "cancelled")
             )
@@ -108,9 +139,9 @@ class StaffBooking:
         t: Texts,
         extra_rows: list[list[tuple[str, str]]] | None = None,
     ) -> None:
-        self._data(context, staff)[INPUT_KEY] = {"action": action, "request": rid}
+        prompt = ask_typed(self.s, self._data(context, staff), rid, action, text, t)
         rows = [*(extra_rows or []), [(t("staff.button.cancel"), "S:x:0")]]
-        await context.bot.send_message(staff.telegram_id, text, reply_markup=kb(*rows))
+        await context.bot.send_message(staff.telegram_id, prompt, reply_markup=kb(*rows))
 
     async def _ask_time(
         self, context: Context, staff: StaffMember, rid: int, action: str, t: Texts
@@ -132,16 +163,24 @@ class StaffBooking:
         """The parts chosen by button: a suggested time, a length, a place."""
         data = self._data(context, staff)
         pending = data.get(BOOKING_KEY)
-        if what in ("meeting", "followup", "move_meeting", "move_followup", "cancel"):
+        if what in ("meeting", "followup", "move_meeting", "move_followup", "cancel", "cancel_yes"):
             await self.start(context, staff, rid, what, t)
             return
         if not pending or pending.get("request") != rid:
             raise work.Refused("not_allowed")  # an old booking's button
-        if what == "slot" and (at := callbacks.slot(value)) is not None:
-            action = (data.get(INPUT_KEY) or {}).get("action")
+        if what == "slot" and (chosen := callbacks.slot(value)) is not None:
+            pending_input = data.get(INPUT_KEY) or {}
+            if pending_input.get("action") not in ("book_time", "move_time"):
+                raise work.Refused("not_allowed")  # a slot of a question no longer asked
+            try:  # the same rules as a typed time: a button may be old or forged
+                at = check_meeting_time(chosen, self.s.clock(), self.s.settings.tz)
+            except TimeProblem as problem:
+                await self._time_problem(context, staff, problem, t)  # the question stays
+                return
             data.pop(INPUT_KEY, None)
-            at = at.astimezone(self.s.settings.tz)
-            await self.time_chosen(context, staff, rid, at, action == "move_time", t)
+            await self.time_chosen(
+                context, staff, rid, at, pending_input["action"] == "move_time", t
+            )
         elif what == "len" and callbacks.number(value) in booking.LENGTHS:
             pending["minutes"] = callbacks.number(value)
             rows = [[(t(label), f"S:b:{rid}:place:{p}")] for p, label in PLACE_LABELS.items()]
@@ -195,8 +234,7 @@ class StaffBooking:
                 at = parse_meeting_time(text, self.s.clock(), self.s.settings.tz)
             except TimeProblem as problem:
                 self._data(context, staff)[INPUT_KEY] = pending_input  # ask again
-                msgid = TIME_PROBLEM.get(str(problem.code), TIME_PROBLEM["unreadable"])
-                await context.bot.send_message(staff.telegram_id, t(msgid))
+                await self._time_problem(context, staff, problem, t)
                 return
             await self.time_chosen(context, staff, rid, at, action == "move_time", t)
         elif action == "book_responsible":
@@ -205,6 +243,12 @@ class StaffBooking:
         elif action == "book_detail":
             booking_state["detail"] = text
             await self._ask_invitees(context, staff, rid, t)
+
+    async def _time_problem(
+        self, context: Context, staff: StaffMember, problem: TimeProblem, t: Texts
+    ) -> None:
+        msgid = TIME_PROBLEM.get(str(problem.code), TIME_PROBLEM["unreadable"])
+        await context.bot.send_message(staff.telegram_id, t(msgid))
 
     async def time_chosen(
         self,

@@ -47,6 +47,8 @@ NOTE = {
     "from_person": N_("staff.note.from_person"),
     "transfer": N_("staff.note.transfer"),
     "decline": N_("staff.note.decline"),
+    "close": N_("staff.note.close"),
+    "consent_override": N_("staff.note.consent_override"),
 }
 
 

@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from sipbot import callbacks
 from sipbot.blank import is_blank
+from sipbot.citizen.meeting_notice import send_notice
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
@@ -28,10 +29,10 @@ from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
-from sipbot.staff.audit import audit
-from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking
+from sipbot.staff.audit import audit, refused_attempt
+from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
 from sipbot.staff.notify import announce, queue_person, tell_person
-from sipbot.status import OPEN, STAFF_MOVES
+from sipbot.status import OPEN, STAFF_MOVES, refusal
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -55,6 +56,8 @@ ASK = {
     "transfer": N_("staff.ask.transfer_reason"),
     "decline": N_("staff.ask.decline_reason"),
     "suggestion": N_("staff.ask.decline_suggestion"),
+    "close": N_("staff.ask.close_reason"),
+    "override": N_("staff.ask.consent_override_reason"),
 }
 DONE = {
     "claim": N_("staff.done.claim"),
@@ -78,6 +81,10 @@ REFUSED = {
     "not_allowed": N_("staff.refused.not_allowed"),
     "consent_first": N_("staff.refused.consent_first"),
     "unreachable": N_("staff.refused.unreachable"),
+    "person_refused": N_("staff.refused.person_refused"),
+    "time_past": N_("staff.time.past"),
+    "time_too_far": N_("staff.time.too_far"),
+    "time_outside_hours": N_("staff.time.outside_hours"),
 }
 CONSENT_HOW = {
     "bot": N_("staff.consent.bot"),
@@ -87,8 +94,10 @@ CONSENT_HOW = {
 # What the person is told when staff move their request; None: nothing to tell.
 PERSON_STATUS = {
     "contacted": N_("person.status.contacted"),
-    "closed": N_("person.status.closed"),
 }
+# Closed: "the plan has ended" only once there is a plan.
+CLOSED_BEFORE_PLAN = ("new", "contacted", "meeting_booked")
+CLOSE_KEY = "staff_close"  # in user_data: the request and reason waiting for "Ja, avsluta"
 TEXT_LIMIT = 2000
 
 
@@ -188,10 +197,13 @@ class StaffBot:
         staff = self._staff(update)
         t = self._t(update)
         parts = (query.data or "").split(":")
-        op = parts[1] if len(parts) > 1 else ""
+        op = parts[1][:8] if len(parts) > 1 else ""  # forged data may be anything: kept short
         rid = callbacks.number(parts[2]) if len(parts) > 2 else None
         arg = parts[3] if len(parts) > 3 else None
         if staff is None:
+            refused_attempt(
+                self.s.engine, self.s.clock(), update.effective_user.id, op, "not_staff", rid
+            )
             await query.answer(t("staff.not_available"))
             return
         private = update.effective_chat is not None and update.effective_chat.type == "private"
@@ -201,13 +213,15 @@ class StaffBot:
                 await query.answer()
                 await self._queue(update, context, staff, parts[2], page, edit=True)
             elif op == "o" and rid is not None:
+                await self._end_input(context, staff, t, keep=rid)  # typing was for that card
                 await self._open(update, context, staff, rid, private)
             elif not private or rid is None:
-                await query.answer(t("staff.not_available"))
+                raise work.Refused("not_found")
             else:
                 await self._action(update, context, staff, op, rid, arg, t)
         except work.Refused as refused:
             log.info("staff.refused op=%s code=%s", op, refused.code)
+            refused_attempt(self.s.engine, self.s.clock(), staff.telegram_id, op, refused.code, rid)
             await query.answer(
                 t(REFUSED.get(refused.code, REFUSED["not_allowed"])), show_alert=True
             )
@@ -351,7 +365,7 @@ class StaffBot:
             await query.answer()
             await self._done(context, staff, request, "assign", t)
             if colleague != staff.telegram_id:
-                await self._tell_staff(context, colleague, "staff.assigned_to_you", request, t)
+                await self._tell_staff(context, colleague, N_("staff.assigned_to_you"), request, t)
         elif op == "T" and arg is None:
             work.check_acting(engine, staff, rid)
             await query.answer()
@@ -368,10 +382,18 @@ class StaffBot:
             await query.answer()
             await self._ask_input(context, staff, "transfer", rid, t, unit=arg)
         elif op == "k" and arg is None:
-            work.check_acting(engine, staff, rid)
+            request = work.check_acting(engine, staff, rid)
             await query.answer()
             rows = [[(t(label), f"S:k:{rid}:{how}")] for how, label in CONSENT_HOW.items()]
-            await context.bot.send_message(chat_id, t("staff.ask.consent"), reply_markup=kb(*rows))
+            ask = t("staff.ask.consent")
+            if request.consent == "person_refused":  # the person's own answer comes first
+                ask = t("staff.consent.person_said_no", reference=request.reference) + "\n\n" + ask
+            await context.bot.send_message(chat_id, ask, reply_markup=kb(*rows))
+        elif op == "k" and arg in CONSENT_HOW and work.check_acting(
+            engine, staff, rid
+        ).consent == "person_refused":
+            await query.answer()
+            await self._ask_input(context, staff, "override", rid, t, how=arg)
         elif op == "k" and arg is not None:
             today = clock().astimezone(self.s.settings.tz).date()
             request = work.confirm_consent(engine, clock, staff, rid, arg, today)
@@ -399,6 +421,19 @@ class StaffBot:
             ]
             rows = [[(t(cards.STATUS[m]), f"S:s:{rid}:{m}")] for m in moves]
             await context.bot.send_message(chat_id, t("staff.ask.status"), reply_markup=kb(*rows))
+        elif op == "s" and arg == "closed":
+            request = work.check_acting(engine, staff, rid)
+            if (code := refusal(request.status, request.consent, "closed")) is not None:
+                raise work.Refused(code)
+            await query.answer()
+            await self._ask_input(context, staff, "close", rid, t)
+        elif op == "Z" and arg is None:
+            pending = context.application.user_data[staff.telegram_id].pop(CLOSE_KEY, None)
+            if not pending or pending.get("request") != rid:
+                raise work.Refused("not_allowed")  # an old or another card's confirmation
+            closed = work.close(engine, clock, staff, rid, pending["reason"])
+            await query.answer()
+            await self._closed(context, staff, closed, t)
         elif op == "s" and arg is not None:
             if arg in ("meeting_booked", "followup_booked", "plan_made"):
                 what = "meeting" if arg == "meeting_booked" else "followup"
@@ -458,18 +493,37 @@ class StaffBot:
         self, context: Context, staff: StaffMember, action: str, rid: int, t: Texts, **extra: str
     ) -> None:
         user_data = context.application.user_data[staff.telegram_id]
-        user_data[INPUT_KEY] = {"action": action, "request": rid, **extra}
+        prompt = ask_typed(self.s, user_data, rid, action, t(ASK[action], limit=TEXT_LIMIT), t)
+        user_data[INPUT_KEY].update(extra)
         await context.bot.send_message(
-            staff.telegram_id,
-            t(ASK[action], limit=TEXT_LIMIT),
-            reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
+            staff.telegram_id, prompt, reply_markup=kb([(t("staff.button.cancel"), "S:x:0")])
         )
+
+    async def _end_input(
+        self, context: Context, staff: StaffMember, t: Texts, keep: int | None = None
+    ) -> bool:
+        """Stop waiting for typed text (another card opened, a command), saying so; True if
+        something was waiting. `keep`: a request whose pending input may stay."""
+        user_data = context.application.user_data[staff.telegram_id]
+        pending = user_data.get(INPUT_KEY)
+        booking = user_data.get(BOOKING_KEY)
+        waiting_on = (pending or {}).get("request", (booking or {}).get("request"))
+        if waiting_on is None or waiting_on == keep:
+            return False
+        user_data.pop(INPUT_KEY, None)
+        user_data.pop(BOOKING_KEY, None)
+        reference = (pending or {}).get("reference", "")
+        await context.bot.send_message(
+            staff.telegram_id, t("staff.input.ended", reference=reference)
+        )
+        return True
 
     async def cancel_input(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
         context.user_data.pop(BOOKING_KEY, None)  # type: ignore[union-attr]
+        context.user_data.pop(CLOSE_KEY, None)  # type: ignore[union-attr]
         t = self._t(update)
         await query.answer(t("staff.input_cancelled"))
 
@@ -485,13 +539,32 @@ class StaffBot:
             return False
         t = self._t(update)
         text = (msg.text or "").strip()
-        if is_blank(text) or text.startswith("/") or len(text) > TEXT_LIMIT:
+        if text.startswith("/"):
+            # Any command ends the waiting, with a word; /cancel and /queue then do their part.
+            command = text.split()[0].split("@")[0].lower()
+            if command in ("/cancel", "/avbryt"):
+                context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
+                context.user_data.pop(BOOKING_KEY, None)  # type: ignore[union-attr]
+                await msg.reply_text(t("staff.input_cancelled"))
+                return True
+            await self._end_input(context, staff, t)
+            return False
+        if is_blank(text) or len(text) > TEXT_LIMIT:
             await msg.reply_text(t("staff.input_text_only", limit=TEXT_LIMIT))
             return True
         context.user_data.pop(INPUT_KEY, None)  # type: ignore[union-attr]
         try:
             await self._apply_input(update, context, staff, pending, text, t)
         except work.Refused as refused:
+            rid = int(pending["request"])
+            refused_attempt(
+                self.s.engine,
+                self.s.clock(),
+                staff.telegram_id,
+                pending["action"],
+                refused.code,
+                rid,
+            )
             await msg.reply_text(t(REFUSED.get(refused.code, REFUSED["not_allowed"])))
         return True
 
@@ -518,8 +591,12 @@ class StaffBot:
             await self._done(context, staff, request, "message" if delivered else "unreachable", t)
         elif action == "transfer":
             unit_ids = [u.id for u in self.s.deployment.units]
-            request = work.transfer(engine, clock, staff, rid, pending["unit"], unit_ids, text)
+            request, cancelled = work.transfer(
+                engine, clock, staff, rid, pending["unit"], unit_ids, text
+            )
             await self._done(context, staff, request, "transfer", t)
+            for meeting in cancelled:  # the old unit's meeting: the person's calendar drops it
+                await send_notice(context.bot, self.s, request, meeting, "cancelled")
             await self._tell_unit_transfer(context, request, staff)
             await tell_person(
                 context.bot,
@@ -529,17 +606,7 @@ class StaffBot:
                 unit=self.s.deployment.unit(request.unit).name,
             )
         elif action == "decline":
-            context.user_data[INPUT_KEY] = {  # type: ignore[index]
-                "action": "suggestion",
-                "request": rid,
-                "reason": text,
-            }
-            prompt = ASK["suggestion"]
-            await context.bot.send_message(
-                staff.telegram_id,
-                t(prompt, limit=TEXT_LIMIT),
-                reply_markup=kb([(t("staff.button.cancel"), "S:x:0")]),
-            )
+            await self._ask_input(context, staff, "suggestion", rid, t, reason=text)
         elif action == "suggestion":
             request = work.decline(engine, clock, staff, rid, pending["reason"], text)
             await self._done(context, staff, request, "decline", t)
@@ -550,6 +617,24 @@ class StaffBot:
                 N_("person.status.declined"),
                 reason=pending["reason"],
                 suggestion=text,
+            )
+        elif action == "override":
+            today = clock().astimezone(self.s.settings.tz).date()
+            request = work.confirm_consent(
+                engine, clock, staff, rid, pending["how"], today, override_reason=text
+            )
+            await self._done(context, staff, request, "consent", t)
+            await tell_person(context.bot, self.s, request, N_("person.status.consent_override"))
+        elif action == "close":
+            request = work.check_acting(engine, staff, rid)
+            context.user_data[CLOSE_KEY] = {"request": rid, "reason": text}  # type: ignore[index]
+            await context.bot.send_message(
+                staff.telegram_id,
+                t("staff.ask.close_confirm", reference=request.reference),
+                reply_markup=kb(
+                    [(t("staff.button.close_yes"), f"S:Z:{rid}")],
+                    [(t("staff.button.cancel"), "S:x:0")],
+                ),
             )
         elif action in INPUTS:
             await self.booking.take(context, staff, pending, text, t)
@@ -581,6 +666,18 @@ class StaffBot:
         queue_person(
             s, self.s, request, N_("person.status.claimed"), staff_id=request.assigned_to
         )
+
+    async def _closed(
+        self, context: Context, staff: StaffMember, closed: work.Closed, t: Texts
+    ) -> None:
+        request = closed.request
+        await self._done(context, staff, request, "status", t)
+        for meeting in closed.cancelled:  # a follow-up still ahead leaves the calendar too
+            await send_notice(context.bot, self.s, request, meeting, "cancelled")
+        msgid = N_("person.status.closed")
+        if closed.was in CLOSED_BEFORE_PLAN:
+            msgid = N_("person.status.closed_early")
+        await tell_person(context.bot, self.s, request, msgid)
 
     async def _tell_staff(
         self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts

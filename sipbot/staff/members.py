@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import StaffInvite, StaffMember
+from sipbot.db.models import SipRequest, StaffInvite, StaffMember
+from sipbot.requests import record
 from sipbot.staff.audit import audit
+from sipbot.status import OPEN
 
 INVITE_PREFIX = "s_"  # /start s_<token>
 INVITE_VALID = timedelta(hours=72)
@@ -68,6 +70,8 @@ def accept_invite(
         member = s.get(StaffMember, telegram_id) or StaffMember(
             telegram_id=telegram_id, unit=invite.unit, role=invite.role, name="", created_at=now
         )
+        if member.unit != invite.unit:  # moved: the old unit's requests go back to its queue
+            _return_held(s, now, telegram_id, telegram_id, keep_unit=invite.unit)
         member.unit, member.role, member.name, member.active = invite.unit, invite.role, name, True
         s.add(member)
         audit(s, now, telegram_id, "staff.enrol", detail=f"unit={invite.unit} role={invite.role}")
@@ -89,16 +93,74 @@ def members(engine: Engine, unit: str | None = None) -> list[StaffMember]:
         return list(s.exec(query.order_by(StaffMember.unit, StaffMember.name)))
 
 
-def remove(engine: Engine, clock: Clock, telegram_id: int, by: int | None = None) -> bool:
-    """Take away staff access (the row stays, so the audit log keeps its names)."""
+def remove(
+    engine: Engine, clock: Clock, telegram_id: int, by: int | None = None
+) -> list[SipRequest] | None:
+    """Take away staff access (the row stays, so the audit log keeps its names).
+
+    The open requests they held go back to their unit's queue, unassigned, in the same
+    transaction; returns those (the caller tells the unit), or None if there was no such
+    active member.
+    """
     with session_scope(engine) as s:
         found = s.get(StaffMember, telegram_id)
         if found is None or not found.active:
-            return False
+            return None
+        now = clock()
         found.active = False
         s.add(found)
-        audit(s, clock(), by, "staff.remove", detail=f"staff={telegram_id} unit={found.unit}")
-        return True
+        audit(s, now, by, "staff.remove", detail=f"staff={telegram_id} unit={found.unit}")
+        return _return_held(s, now, telegram_id, by)
+
+
+def _held(s: Session, telegram_id: int) -> list[SipRequest]:
+    return list(
+        s.exec(
+            select(SipRequest)
+            .where(SipRequest.assigned_to == telegram_id, col(SipRequest.status).in_(OPEN))
+            .order_by(col(SipRequest.id))
+            .with_for_update()
+        )
+    )
+
+
+def _return_held(
+    s: Session, now: datetime, telegram_id: int, by: int | None, keep_unit: str | None = None
+) -> list[SipRequest]:
+    """Unassign what the member holds (outside `keep_unit`): back in its unit's queue."""
+    returned = [r for r in _held(s, telegram_id) if r.unit != keep_unit]
+    for request in returned:
+        request.assigned_to = None
+        request.escalated_at = None  # overdue again at once if it is
+        record(s, request, now, "assign", "", "staff" if by else "system", by)
+        audit(s, now, by, "returned", request.id, f"from={telegram_id}")
+    return returned
+
+
+def hand_over(
+    engine: Engine, clock: Clock, admin: StaffMember, from_id: int, to_id: int
+) -> list[SipRequest]:
+    """An admin gives all of one member's open requests of the unit to a colleague at once."""
+    with session_scope(engine) as s:
+        to = s.get(StaffMember, to_id)
+        source = s.get(StaffMember, from_id)
+        if (
+            admin.role != "admin"
+            or to is None
+            or not to.active
+            or to.unit != admin.unit
+            or source is None
+            or source.unit != admin.unit
+            or from_id == to_id
+        ):
+            return []
+        now = clock()
+        moved = [r for r in _held(s, from_id) if r.unit == admin.unit]  # rows locked
+        for request in moved:
+            request.assigned_to = to_id
+            record(s, request, now, "assign", str(to_id), "staff", admin.telegram_id)
+            audit(s, now, admin.telegram_id, "assign", request.id, f"to={to_id} from={from_id}")
+        return moved
 
 
 def names(engine: Engine, unit: str) -> dict[int, str]:

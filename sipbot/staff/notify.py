@@ -26,6 +26,7 @@ DELETED = N_("staff.notice.deleted")
 CONSENT_AGREED = N_("staff.notice.consent_agreed")
 CONSENT_REFUSED = N_("staff.notice.consent_refused")
 UNREACHABLE = N_("staff.notice.unreachable")  # a queued message could not be delivered
+CONSENT_REFUSED_MEETING_OFF = N_("staff.notice.consent_refused_meeting_off")
 
 
 async def tell_unit(

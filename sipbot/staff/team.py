@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
@@ -13,7 +14,8 @@ from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import members
-from sipbot.staff.audit import audit
+from sipbot.staff.audit import audit, refused_attempt
+from sipbot.staff.notify import announce
 from sipbot.stats import unit_stats
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,10 @@ class Team:
             for m in colleagues
         ]
         rows = [
-            [(t("staff.team.remove", name=m.name or m.telegram_id), f"G:remove:{m.telegram_id}")]
+            [
+                (t("staff.team.remove", name=m.name or m.telegram_id), f"G:remove:{m.telegram_id}"),
+                (t("staff.team.handover", name=m.name or m.telegram_id), f"G:hand:{m.telegram_id}"),
+            ]
             for m in colleagues
             if m.telegram_id != admin.telegram_id
         ]
@@ -84,14 +89,16 @@ class Team:
         assert query is not None
         t = self._t(update)
         admin = self._admin(update)
+        _, action, arg = ((query.data or "") + "::").split(":")[:3]
         if (
             admin is None
             or update.effective_chat is None
             or update.effective_chat.type != "private"
         ):
+            who = update.effective_user.id if update.effective_user else None
+            refused_attempt(self.s.engine, self.s.clock(), who, f"team.{action}", "not_admin")
             await query.answer(t("staff.not_available"))
             return
-        _, action, arg = ((query.data or "") + "::").split(":")[:3]
         chat_id = update.effective_chat.id
         if action == "invite" and arg in members.ROLES:
             await query.answer()
@@ -103,6 +110,9 @@ class Team:
                 chat_id, t("staff.team.invite_link", link=link, hours=72)
             )
         elif action in ("remove", "remove_yes") and self._colleague(admin, arg) is None:
+            refused_attempt(
+                self.s.engine, self.s.clock(), admin.telegram_id, f"team.{action}", "no_colleague"
+            )
             await query.answer(t("staff.not_available"))
         elif action == "remove":
             target = self._colleague(admin, arg)
@@ -119,13 +129,69 @@ class Team:
         elif action == "remove_yes":
             target = self._colleague(admin, arg)
             assert target is not None
-            members.remove(self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id)
-            log.info("staff.removed unit=%s", admin.unit)
+            returned = members.remove(
+                self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id
+            )
+            log.info("staff.removed unit=%s returned=%s", admin.unit, len(returned or []))
             await query.answer(t("staff.team.removed"))
+            for request in returned or []:  # back in the queue: the unit is told
+                await announce(context.bot, self.s, request, N_("staff.notice.returned"))
             await self._show(context, chat_id, admin, t)
+        elif action == "hand" and (source := self._colleague(admin, arg)) is not None:
+            await query.answer()
+            rows = [
+                [(m.name or str(m.telegram_id), f"G:handto:{source.telegram_id}.{m.telegram_id}")]
+                for m in members.members(self.s.engine, admin.unit)
+                if m.telegram_id != source.telegram_id
+            ]
+            rows.append([(t("staff.button.cancel"), "G:list:")])
+            await context.bot.send_message(
+                chat_id,
+                t("staff.team.handover_ask", name=source.name or source.telegram_id),
+                reply_markup=kb(*rows),
+            )
+        elif action == "handto" and arg.count(".") == 1:
+            await self._hand_over(update, context, admin, *arg.split("."), t)
         else:
             await query.answer()
             await self._show(context, chat_id, admin, t)
+
+    async def _hand_over(
+        self,
+        update: Update,
+        context: Context,
+        admin: members.StaffMember,
+        from_arg: str,
+        to_arg: str,
+        t: Texts,
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        source = self._colleague(admin, from_arg)
+        to = members.member(self.s.engine, int(to_arg)) if to_arg.isdigit() else None
+        if source is None or to is None or to.unit != admin.unit:
+            refused_attempt(
+                self.s.engine, self.s.clock(), admin.telegram_id, "team.handto", "no_colleague"
+            )
+            await query.answer(t("staff.not_available"))
+            return
+        moved = members.hand_over(
+            self.s.engine, self.s.clock, admin, source.telegram_id, to.telegram_id
+        )
+        log.info("staff.handed_over unit=%s count=%s", admin.unit, len(moved))
+        await query.answer()
+        await context.bot.send_message(
+            admin.telegram_id,
+            t("staff.team.handed", count=len(moved), name=to.name or to.telegram_id),
+        )
+        if moved and to.telegram_id != admin.telegram_id:
+            refs = ", ".join(r.reference for r in moved)
+            try:
+                await context.bot.send_message(
+                    to.telegram_id, t("staff.team.handed_to_you", count=len(moved), references=refs)
+                )
+            except TelegramError as exc:
+                log.warning("staff.tell_failed kind=%s", type(exc).__name__)
 
 
 def _figure(value: float | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
@@ -57,6 +57,22 @@ def load_for(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
     return request
 
 
+def lock_for(s: Session, staff: StaffMember, request_id: int) -> SipRequest:
+    """Load the request to change it, holding its row until the transaction ends.
+
+    The first statement of the transaction is a write to the row: PostgreSQL locks the row
+    (a second writer waits, then reads what the first committed), SQLite takes its write lock
+    before anything is read. So a check made after this cannot be overtaken by another
+    transaction's write: no check-then-write race (two claims, an assign during a transfer).
+    """
+    s.execute(
+        update(SipRequest)
+        .where(col(SipRequest.id) == request_id)
+        .values(unit=SipRequest.unit)  # type: ignore[arg-type]
+    )
+    return load_for(s, staff, request_id)
+
+
 def ensure_acting(staff: StaffMember, request: SipRequest) -> None:
     """Changes are made by the one who has the request (or an admin); claim it first."""
     if request.status not in OPEN:
@@ -95,15 +111,23 @@ def claim(
     engine: Engine, clock: Clock, staff: StaffMember, request_id: int, then: Then = _nothing
 ) -> SipRequest:
     with session_scope(engine) as s:
+        # Conditional: of two claims at once exactly one finds the request unassigned.
+        won = s.execute(
+            update(SipRequest)
+            .where(
+                col(SipRequest.id) == request_id,
+                col(SipRequest.unit) == staff.unit,
+                col(SipRequest.status).in_(OPEN),
+                col(SipRequest.assigned_to).is_(None),
+            )
+            .values(assigned_to=staff.telegram_id)
+        )
         request = load_for(s, staff, request_id)
-        if request.status not in OPEN:
-            raise Refused("ended")
-        if request.assigned_to == staff.telegram_id:
-            raise Refused("yours_already")
-        if request.assigned_to is not None:
-            raise Refused("taken")
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            if request.status not in OPEN:
+                raise Refused("ended")
+            raise Refused("yours_already" if request.assigned_to == staff.telegram_id else "taken")
         now = clock()
-        request.assigned_to = staff.telegram_id
         request.claimed_at = request.claimed_at or now
         record(s, request, now, "assign", str(staff.telegram_id), "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "claim", request.id)
@@ -113,7 +137,7 @@ def claim(
 
 def release(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         now = clock()
         request.assigned_to = None
@@ -126,7 +150,7 @@ def assign(
     engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: int
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         if request.assigned_to is not None or request.status not in OPEN:
             ensure_acting(staff, request)
         colleague = s.get(StaffMember, to)
@@ -148,35 +172,75 @@ def transfer(
     to_unit: str,
     units: list[str],
     reason: str,
-) -> SipRequest:
-    """Move the request to another unit's queue, unassigned, with the reason kept on it."""
+) -> tuple[SipRequest, list[Meeting]]:
+    """Move the request to another unit's queue, unassigned, with the reason kept on it.
+
+    A booked meeting or follow-up was this unit's: it is called off (its reminders too) and
+    returned, so the caller sends the person the calendar's CANCEL. The new unit books its own.
+    """
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if to_unit not in units or to_unit == request.unit:
             raise Refused("no_unit")
         now = clock()
+        cancelled = call_off_meetings(s, request, now, staff.telegram_id)
         request.unit = to_unit
         request.assigned_to = None
         request.escalated_at = None
         record(s, request, now, "transfer", to_unit, "staff", staff.telegram_id)
         _note(s, request, now, "transfer", staff, {"text": reason, "from": staff.unit})
         audit(s, now, staff.telegram_id, "transfer", request.id, f"to={to_unit}")
-        return request
+        return request, cancelled
+
+
+def call_off_meetings(
+    s: Session, request: SipRequest, now: datetime, staff_id: int | None
+) -> list[Meeting]:
+    """Cancel the request's booked meetings and their reminders; the status steps back to
+    where a booking would start from (contacted, or plan made for a follow-up)."""
+    booked = list(
+        s.exec(select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked"))
+    )
+    for meeting in booked:
+        reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
+        meeting.status = "cancelled"
+        meeting.sequence += 1
+        s.add(meeting)
+        audit(s, now, staff_id, f"{meeting.kind}.cancel", request.id, f"meeting={meeting.id}")
+    back = {"meeting_booked": "contacted", "followup_booked": "plan_made"}.get(request.status)
+    if booked and back is not None:
+        request.meeting_at = None if back == "contacted" else request.meeting_at
+        request.followup_at = None
+        record(s, request, now, "status", back, "staff" if staff_id else "system", staff_id)
+    return booked
 
 
 def confirm_consent(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, how: str, on: date
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    how: str,
+    on: date,
+    override_reason: str | None = None,
 ) -> SipRequest:
+    """Staff confirm the person's consent. Over the person's own "no" (through the link) only
+    with a reason, which is kept on the request and in the audit log."""
     if how not in CONSENT_HOW:
         raise Refused("not_allowed")
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if request.consent == "withdrawn":
             raise Refused("ended")
+        if request.consent == "person_refused" and not override_reason:
+            raise Refused("person_refused")
         now = clock()
         detail = f"how={how} date={on.isoformat()}"
+        if request.consent == "person_refused":
+            detail += " over=person_refused"
+            _note(s, request, now, "consent_override", staff, {"text": override_reason})
         record(s, request, now, "consent", "confirmed", "staff", staff.telegram_id, detail)
         audit(s, now, staff.telegram_id, "consent", request.id, detail)
         return request
@@ -199,7 +263,7 @@ def message_person(
 ) -> SipRequest:
     """Keep a staff message to the person; the caller sends it. Refused if they deleted it."""
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if request.telegram_id is None:
             raise Refused("unreachable")
@@ -236,7 +300,7 @@ def decline(
     suggestion: str,
 ) -> SipRequest:
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         if (code := refusal(request.status, request.consent, "declined")) is not None:
             raise Refused(code)
@@ -248,31 +312,62 @@ def decline(
 
 
 def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: str) -> SipRequest:
-    """Move along the process where no booking is involved: contacted, or closed.
+    """Move along the process where no booking is involved: contacted.
 
     Meetings, plans and follow-ups change only through sipbot.meetings.booking, which keeps
-    the meeting, its reminders and the person's calendar in step; declining needs a reason.
+    the meeting, its reminders and the person's calendar in step; declining needs a reason,
+    closing a reason and a confirmation (`close`).
     """
     with session_scope(engine) as s:
-        request = load_for(s, staff, request_id)
+        request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
         through_booking = to in ("meeting_booked", "followup_booked", "plan_made", "declined")
-        if through_booking or (to == "contacted" and request.status == "meeting_booked"):
+        if through_booking or to == "closed" or (
+            to == "contacted" and request.status == "meeting_booked"
+        ):
             raise Refused("not_allowed")
         if (code := refusal(request.status, request.consent, to)) is not None:
             raise Refused(code)
         now = clock()
-        if to == "closed":
-            # The plan ends: no more reminders for its meetings.
-            for meeting in s.exec(
-                select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
-            ):
-                meeting.status = "held"
-                s.add(meeting)
-                reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
         record(s, request, now, "status", to, "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "status", request.id, f"to={to}")
         return request
+
+
+@dataclass
+class Closed:
+    request: SipRequest
+    was: str  # the status before: a request closed before any plan is told so
+    cancelled: list[Meeting]  # booked meetings still ahead: the person gets their CANCEL
+
+
+def close(
+    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, reason: str
+) -> Closed:
+    """End the request, with the reason kept on it. Meetings still ahead are called off;
+    one already begun counts as held. Either way no more reminders go out."""
+    with session_scope(engine) as s:
+        request = lock_for(s, staff, request_id)
+        ensure_acting(staff, request)
+        if (code := refusal(request.status, request.consent, "closed")) is not None:
+            raise Refused(code)
+        now, was = clock(), request.status
+        ahead: list[Meeting] = []
+        for meeting in s.exec(
+            select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
+        ):
+            reminders.cancel(s, meeting.id)  # type: ignore[arg-type]
+            if meeting.starts_at > now:
+                meeting.status = "cancelled"
+                meeting.sequence += 1
+                ahead.append(meeting)
+            else:
+                meeting.status = "held"
+            s.add(meeting)
+        _note(s, request, now, "close", staff, {"text": reason})
+        record(s, request, now, "status", "closed", "staff", staff.telegram_id)
+        audit(s, now, staff.telegram_id, "status", request.id, "to=closed")
+        return Closed(request, was, ahead)
 
 
 def _note(
