@@ -178,3 +178,47 @@ async def test_a_burst_to_many_chats_gets_no_429(services: Services) -> None:
             await asyncio.gather(*(app.bot.send_message(u.user_id, "hej") for u in users))
         assert emu.stats.rate_limited == 0
         assert all(len(u.messages) == 1 for u in users)
+
+
+async def test_by_default_thirty_a_second_and_three_retries() -> None:
+    time = FakeTime()
+    lim = WindowRateLimiter(clock=time, sleep=time.sleep)
+    assert await send_all(lim, time, list(range(1, 32))) == [0.0] * 30 + [1.0]
+    calls = 0
+
+    async def refused() -> None:
+        nonlocal calls
+        calls += 1
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await lim.process_request(refused, (), {}, "m", {"chat_id": 7}, None)
+    assert calls == 4
+
+
+async def test_a_freed_slot_is_not_taken_twice() -> None:
+    # A slot freed long ago must not let a waiter past a send that is running now.
+    time = FakeTime()
+    lim = limiter(time, rate=1)
+    assert await send_all(lim, time, [1]) == [0.0]
+    time.now = 10.0  # that send's window is long over
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def slow() -> bool:
+        started.append("slow")
+        await release.wait()
+        return True
+
+    async def quick() -> bool:
+        started.append("quick")
+        return True
+
+    first = asyncio.create_task(lim.process_request(slow, (), {}, "m", {"chat_id": 1}, None))
+    second = asyncio.create_task(lim.process_request(quick, (), {}, "m", {"chat_id": 2}, None))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert started == ["slow"]
+    release.set()
+    assert await asyncio.gather(first, second) == [True, True]
+    assert started == ["slow", "quick"]

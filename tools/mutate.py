@@ -87,8 +87,8 @@ def _skipped(tree: ast.Module) -> set[int]:
             first = node.body[0] if node.body else None
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 drop(first)
-        if isinstance(node, ast.Call) and _is_log_call(node):
-            drop(node)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            drop(node if _is_log_call(node.value) else None)
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             drop(node)
     return skip
