@@ -40,7 +40,7 @@ MODULES: dict[str, list[str]] = {
     "sipbot/flows/engine.py": ["tests/test_flow_engine.py"],
     "sipbot/consent.py": ["tests/test_consent.py", "tests/test_consent_link.py"],
     "sipbot/reminders/schedule.py": ["tests/test_reminder_schedule.py"],
-    "sipbot/meetings/times.py": ["tests/test_meeting_times.py"],
+    "sipbot/meetings/times.py": ["tests/test_meeting_times.py", "tests/test_typed_years.py"],
     "sipbot/workdays.py": ["tests/test_workdays.py"],
 }
 
