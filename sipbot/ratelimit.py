@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -23,31 +25,82 @@ log = logging.getLogger(__name__)
 GROUP_RATE, GROUP_PERIOD = 20, 60.0  # Telegram: about 20 messages a minute to one group
 
 
-class SlidingWindow:
-    """At most `rate` holders per `period` seconds, counted from each one's end."""
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[Any]]
 
-    def __init__(self, rate: int, period: float) -> None:
-        self._slots = asyncio.Semaphore(rate)
-        self._period = period
+
+class SlidingWindow:
+    """At most `rate` holders per `period` seconds, counted from each one's end.
+
+    A slot is free when fewer than `rate` holders are either still running or ended less than
+    `period` ago. Time comes from `clock` and passes through `sleep`, so tests can move it.
+    """
+
+    def __init__(
+        self,
+        rate: int,
+        period: float,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._rate, self._period = rate, period
+        self._clock, self._sleep = clock, sleep
+        self._running = 0
+        self._ended: deque[float] = deque()  # end times of recent holders, oldest first
+        self._freed: asyncio.Event | None = None  # set when a running holder ends
+
+    def _forget_old(self) -> None:
+        now = self._clock()
+        while self._ended and self._ended[0] + self._period <= now:
+            self._ended.popleft()
+
+    async def _wait_for_room(self) -> None:
+        while True:
+            self._forget_old()
+            if self._running + len(self._ended) < self._rate:
+                return
+            if self._ended:  # the oldest end leaves the window first
+                await self._sleep(self._ended[0] + self._period - self._clock())
+            else:  # every slot is held by a request still running
+                if self._freed is None:
+                    self._freed = asyncio.Event()
+                self._freed.clear()
+                await self._freed.wait()
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        await self._slots.acquire()
+        await self._wait_for_room()
+        self._running += 1
         try:
             yield
         finally:
-            asyncio.get_running_loop().call_later(self._period, self._slots.release)
+            self._running -= 1
+            self._ended.append(self._clock())
+            if self._freed is not None:
+                self._freed.set()
 
 
 class WindowRateLimiter(BaseRateLimiter[None]):
-    def __init__(self, rate: int = 30, *, max_retries: int = 3) -> None:
+    def __init__(
+        self,
+        rate: int = 30,
+        *,
+        max_retries: int = 3,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._rate = rate
         self._max_retries = max_retries
+        self._clock, self._sleep = clock, sleep
         self._overall: SlidingWindow | None = None
         self._groups: dict[int | str, SlidingWindow] = {}
 
     async def initialize(self) -> None:
-        self._overall = SlidingWindow(self._rate, 1.0)  # made in the running loop
+        self._overall = self._window(self._rate, 1.0)
+
+    def _window(self, rate: int, period: float) -> SlidingWindow:
+        return SlidingWindow(rate, period, clock=self._clock, sleep=self._sleep)
 
     async def shutdown(self) -> None:
         self._groups.clear()
@@ -57,7 +110,9 @@ class WindowRateLimiter(BaseRateLimiter[None]):
         is_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
         if not is_group:
             return None
-        return self._groups.setdefault(chat_id, SlidingWindow(GROUP_RATE, GROUP_PERIOD))  # type: ignore[arg-type]
+        if chat_id not in self._groups:
+            self._groups[chat_id] = self._window(GROUP_RATE, GROUP_PERIOD)  # type: ignore[index]
+        return self._groups[chat_id]  # type: ignore[index]
 
     async def process_request(
         self,
@@ -85,5 +140,5 @@ class WindowRateLimiter(BaseRateLimiter[None]):
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 log.info("telegram.retry_after endpoint=%s seconds=%s", endpoint, seconds)
-                await asyncio.sleep(seconds + 0.1)
+                await self._sleep(seconds + 0.1)
         raise AssertionError("unreachable")
