@@ -26,9 +26,9 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -37,6 +37,7 @@ from telegram.ext import (
 )
 
 from sipbot.playground.emulator import BotApiEmulator
+from sipbot.ratelimit import WindowRateLimiter
 
 TOKEN = "123:ABC"
 
@@ -114,7 +115,7 @@ async def running_bot(
     emu: BotApiEmulator,
     setup: Callable[[Application], None] = add_handlers,  # type: ignore[type-arg]
     *,
-    rate_limiter: AIORateLimiter | None = None,
+    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Run a real PTB Application long-polling the emulator; reusable by other tests."""
     builder = (
@@ -399,15 +400,25 @@ async def test_limits_with_fake_clock() -> None:
 
 
 async def test_rate_limiter_retries_through_emulator() -> None:
-    # Real clock: PTB's AIORateLimiter sleeps retry_after (1 s) and the retry succeeds.
-    async with BotApiEmulator(enforce_limits=True) as emu:
-        limiter = AIORateLimiter(max_retries=2)
+    # sipbot's limiter on the emulator's clock: the second message to one chat in the same
+    # second gets a 429, the limiter waits as told (on the injected clock) and sends it again.
+    clock = FakeClock()
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    async with BotApiEmulator(enforce_limits=True, clock=clock) as emu:
+        limiter = WindowRateLimiter(30, max_retries=2, clock=clock, sleep=sleep)
         async with running_bot(emu, rate_limiter=limiter):
             user = emu.user(21)
             user.send("/burst")
-            burst_msgs = await user.wait(2, timeout=10)
+            burst_msgs = await user.wait(2)
         assert [m.text for m in burst_msgs] == ["burst 0", "burst 1"]
         assert emu.stats.rate_limited == 1
+        assert any(w >= 1 for w in waited)  # the retry_after the emulator asked for
 
 
 async def test_commands_per_language(emu: BotApiEmulator, bot: Bot) -> None:
