@@ -44,6 +44,7 @@ def _logging(level: str, file: Path | None = None) -> None:
     )
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -54,6 +55,8 @@ def cmd_run(_: argparse.Namespace) -> None:
     settings = load_settings()
     _logging(settings.log_level)
     services = Services.build(settings)
+    check_key(services.engine)
+    telegram_name(settings, hint="")  # a refused token or an unreachable API: one line, now
     app = build_application(services)
     logging.getLogger("sipbot").info("bot.start api=%s", settings.telegram_api_url)
     app.run_polling(allowed_updates=["message", "callback_query"], drop_pending_updates=False)
@@ -90,6 +93,27 @@ def cmd_try(args: argparse.Namespace) -> None:
     asyncio.run(_try(args))
 
 
+def _enrol_in_playground(services: Any, user: Any, unit: str, role: str) -> None:
+    """`try --staff UNIT`: the user opens a fresh invite link, as a new colleague would."""
+    from sipbot.staff.members import INVITE_PREFIX, create_invite
+
+    _check_unit(services.deployment, services.settings, unit)
+    token = create_invite(services.engine, services.clock, unit, role)
+    user.send(f"/start {INVITE_PREFIX}{token}")
+
+
+def _playground_key(data_dir: Path) -> str:
+    """The playground's key lives with its data, made once (mode 0600), so --data-dir reopens."""
+    path = data_dir / "secret.key"
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(new_key())
+    return path.read_text().strip()
+
+
 async def _try(args: argparse.Namespace) -> None:
     from sipbot.app import build_application
     from sipbot.db.migrate import upgrade
@@ -107,11 +131,12 @@ async def _try(args: argparse.Namespace) -> None:
             telegram_api_url=emu.url,
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'sipbot.db'}",
-            secret_key=os.environ.get("SIPBOT_SECRET_KEY") or new_key(),
+            secret_key=_playground_key(data_dir),
         )
         _logging(settings.log_level, data_dir / "sipbot.log")
         services = Services.build(settings, check_schema=False)
         upgrade(services.engine)
+        check_key(services.engine)
         app = build_application(services, rate_limit=False)
         if script is None:
             print(
@@ -123,6 +148,8 @@ async def _try(args: argparse.Namespace) -> None:
             await app.updater.start_polling(poll_interval=0, timeout=10)  # type: ignore[union-attr]
             try:
                 user = emu.user(args.user, first_name="Test", language_code=args.lang)
+                if args.staff:
+                    _enrol_in_playground(services, user, args.staff, args.role)
                 await run_terminal(emu, user, script=script)
             finally:
                 await app.updater.stop()  # type: ignore[union-attr]
@@ -175,6 +202,14 @@ def _one_line(text: str) -> str:
 
 def bot_username(settings: Settings) -> str:
     """The bot's username, asked of Telegram (getMe) with the configured token and API."""
+    return telegram_name(settings, hint="; pass --bot-username")
+
+
+def telegram_name(settings: Settings, *, hint: str) -> str:
+    """getMe with the configured token and API; a refusal or no answer is one ConfigError.
+
+    PTB's own message for a refused token quotes the token, so it is never passed on.
+    """
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
 
@@ -187,14 +222,38 @@ def bot_username(settings: Settings) -> str:
         return asyncio.run(get_me())
     except InvalidToken:
         raise ConfigError(
-            "SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); "
-            "check it, or pass --bot-username"
+            f"SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); check it{hint}"
         ) from None
     except TelegramError as exc:
+        reason = _one_line(str(exc)).replace(settings.telegram_token, "<token>")
         raise ConfigError(
             f"SIPBOT_TELEGRAM_API_URL: could not ask {settings.telegram_api_url} for the bot's "
-            f"name ({_one_line(str(exc))}); pass --bot-username"
+            f"name ({reason}){hint}"
         ) from None
+
+
+def check_key(engine: Any) -> None:
+    """Open one stored value of each encrypted column: a wrong SIPBOT_SECRET_KEY stops the start
+    with one line instead of failing on the first person's message."""
+    from cryptography.exceptions import InvalidTag
+    from sqlalchemy import select as sa_select
+    from sqlmodel import SQLModel
+
+    from sipbot.db.crypto import EncryptedJSON, EncryptedText
+
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for column in table.columns:
+                if not isinstance(column.type, EncryptedJSON | EncryptedText):
+                    continue
+                query = sa_select(column).where(column.is_not(None)).limit(1)
+                try:
+                    conn.execute(query).first()
+                except InvalidTag:
+                    raise ConfigError(
+                        f"SIPBOT_SECRET_KEY: does not open the stored data ({table.name}); "
+                        "use the key this database was made with"
+                    ) from None
 
 
 def cmd_staff_invite(args: argparse.Namespace) -> None:
@@ -387,6 +446,10 @@ def main(argv: list[str] | None = None) -> None:
     try_.add_argument("--data-dir", help="keep the playground's database here")
     try_.add_argument("--user", type=int, default=4242, help="the playground user's id")
     try_.add_argument("--lang", default="sv", help="the user's Telegram language code")
+    try_.add_argument(
+        "--staff", metavar="UNIT", help="enrol the playground user as staff of this unit first"
+    )
+    try_.add_argument("--role", choices=("staff", "admin"), default="staff", help="with --staff")
     try_.set_defaults(fn=cmd_try)
 
     staff = sub.add_parser("staff", help="invite, list and remove staff").add_subparsers(

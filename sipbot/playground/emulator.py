@@ -784,6 +784,7 @@ class _ConnectionReset(Exception):
 
 _FAULT_DESCRIPTIONS = {
     400: "Bad Request",
+    401: "Unauthorized",
     403: "Forbidden: bot was blocked by the user",
     409: "Conflict: terminated by other getUpdates request",
     500: "Internal Server Error",
