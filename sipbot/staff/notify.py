@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from sipbot import outbox
 from sipbot.db.models import SipRequest
-from sipbot.i18n import N_
+from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff.card import notice
@@ -72,6 +72,24 @@ async def send_to_unit(
     return sent
 
 
+def _person_text(
+    services: Services,
+    request: SipRequest,
+    t: Texts,
+    msgid: str,
+    when: datetime | None,
+    values: dict[str, object],
+) -> str:
+    """A message about a request, in the reader's words: its reference, a date, the unit."""
+    return t(
+        msgid,
+        reference=request.reference,
+        date=t.datetime(when) if when else "",
+        unit=values.pop("unit", services.deployment.unit(request.unit).name),
+        **values,
+    )
+
+
 async def tell_person(
     bot: Bot,
     services: Services,
@@ -89,13 +107,7 @@ async def tell_person(
     if request.telegram_id is None:
         return False
     t = services.texts_for_user(request.telegram_id)
-    text = t(
-        msgid,
-        reference=request.reference,
-        date=t.datetime(when) if when else "",
-        unit=values.pop("unit", services.deployment.unit(request.unit).name),
-        **values,
-    )
+    text = _person_text(services, request, t, msgid, when, values)
     markup = kb([(t("person.reply"), f"Y:{request.id}")]) if reply else None
     try:
         await bot.send_message(request.telegram_id, text, reply_markup=markup)
@@ -186,13 +198,7 @@ def queue_person(
     if request.telegram_id is None:
         return False
     t = services.texts_for_user(request.telegram_id)
-    text = t(
-        msgid,
-        reference=request.reference,
-        date=t.datetime(when) if when else "",
-        unit=values.pop("unit", services.deployment.unit(request.unit).name),
-        **values,
-    )
+    text = _person_text(services, request, t, msgid, when, values)
     buttons = [[(t("person.reply"), f"Y:{request.id}")]] if reply else None
     fallback = None
     if staff_id is not None:
