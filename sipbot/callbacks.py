@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 NUMBER = r"(?:0|[1-9][0-9]{0,15})"  # f"{n}" for 0 <= n < 10**16 (Telegram ids have 16 digits)
 _NUMBER = re.compile(NUMBER)
 # A word of staff data: a unit id (deployment.py's pattern), an action, a status, a number.
-_WORD = r"[a-z0-9][a-z0-9_-]{0,31}"
 # Meeting slots as booking_ui writes them, int(at.timestamp()): this century only.
 _FIRST_SLOT, _LAST_SLOT = 946_684_800, 4_102_444_800  # 2000-01-01, 2100-01-01 UTC
 
@@ -44,13 +43,8 @@ REQUESTS = grammar(
 )
 REGISTER = grammar(r"R:(?P<register>plain|easy)")
 STAFF_CANCEL = grammar(r"S:x:0")
-# S:<op>:<request or tab>[:<arg>[:<value>]]; each handler checks its own op's words.
-STAFF = grammar(rf"S:[A-Za-z]:{_WORD}(?::{_WORD}){{0,2}}")
 CANCEL = grammar(r"X:(?P<choice>yes|no)")
 REPLY = grammar(rf"Y:(?P<request>{NUMBER})")
-
-# The only buttons the bot puts in group chats: staff cards.
-IN_GROUPS = (STAFF,)
 
 
 def parse(pattern: re.Pattern[str], data: str | None) -> dict[str, str] | None:
@@ -73,7 +67,3 @@ def slot(text: str | None) -> datetime | None:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC)
 
-
-def in_groups(data: str | None) -> bool:
-    """Is this data of a button the bot posts in groups?"""
-    return any(pattern.match(data or "") for pattern in IN_GROUPS)
