@@ -80,29 +80,30 @@ async def test_a_key_that_does_not_open_the_data_is_one_line(
     assert lines[0].startswith("sipbot: SIPBOT_SECRET_KEY: does not open the stored data")
 
 
+async def play(tmp_path: Path, folder: Path, script: Path, *extra: str) -> tuple[int, str]:
+    """`sipbot try --data-dir folder --script script` with no SIPBOT_ setting of the machine's."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIPBOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "sipbot", "try", "--data-dir", str(folder)),
+        *("--script", str(script), *extra),
+        env=clean,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode()
+
+
 async def test_the_playground_reopens_its_data_folder(tmp_path: Path) -> None:
     folder, script = tmp_path / "play", tmp_path / "demo.txt"
     script.write_text("/start\n1\n1\n")  # Svenska, plain: the person's choice is stored
-
-    async def try_once() -> tuple[int, str]:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("SIPBOT_")}
-        proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "sipbot", "try", "--data-dir", str(folder)),
-            *("--script", str(script)),
-            env=clean,
-            cwd=tmp_path,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await proc.communicate()
-        return proc.returncode or 0, out.decode()
-
-    first_code, first = await try_once()
+    first_code, first = await play(tmp_path, folder, script)
     key = (folder / "secret.key").read_text()
     assert first_code == 0, first
     assert (folder / "secret.key").stat().st_mode & 0o777 == 0o600
-    code, second = await try_once()
+    code, second = await play(tmp_path, folder, script)
     assert code == 0, second
     assert "Traceback" not in second and "InvalidTag" not in second
     assert (folder / "secret.key").read_text() == key  # made once, never overwritten
@@ -114,19 +115,8 @@ async def test_the_playground_enrols_staff_without_a_bot_username(
 ) -> None:
     script = tmp_path / "staff.txt"
     script.write_text("/queue\n")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIPBOT_")}
-    proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "sipbot", "try", "--data-dir", str(tmp_path / "play")),
-        *("--script", str(script), "--staff", "ostersund"),
-        env=clean,
-        cwd=tmp_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    text = out.decode()
-    assert proc.returncode == 0, text
+    code, text = await play(tmp_path, tmp_path / "play", script, "--staff", "ostersund")
+    assert code == 0, text
     t = catalogs.texts("sv", easy=False)
     welcome = t("staff.enrolled", unit="\0").split("\0")[0]  # the words before the unit
     assert welcome in text.replace("\n     ", " "), text
