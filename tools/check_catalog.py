@@ -2,9 +2,9 @@
 """Check a translated catalog against a reference catalog (English plain by default).
 
 Every id of the reference must be present with a non-empty text, and the text must use
-the same set of ``{placeholders}``: a missing or renamed placeholder breaks formatting at
-run time, an extra one raises KeyError. Ids the reference does not have are reported too,
-because they are stale and nobody would ever see them.
+the same set of ``{placeholders}`` and the same number of line breaks. A missing or
+renamed placeholder breaks formatting at run time, an extra one raises KeyError. Ids the
+reference does not have are reported too, because they are stale and nobody sees them.
 
 Usage: tools/check_catalog.py locales/uk/LC_MESSAGES/plain.po [reference.po]
 Exits 1 and prints the offending ids when anything is wrong.
@@ -57,6 +57,10 @@ def check(path: Path, reference: Path) -> list[str]:
             want = sorted(placeholders(source))
             got = sorted(placeholders(found[key]))
             problems.append(f"placeholders: {key}: want {want}, got {got}")
+        elif found[key].count("\n") != source.count("\n"):
+            # Line breaks carry layout (notices, lists), so a translation keeps them.
+            problems.append(f"line breaks: {key}: want {source.count(chr(10))}, "
+                            f"got {found[key].count(chr(10))}")
     problems.extend(f"not in reference: {key}" for key in found if key not in expected)
     return problems
 
