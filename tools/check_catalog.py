@@ -40,6 +40,25 @@ def texts(path: Path) -> dict[str, str]:
     return result
 
 
+def header_problems(path: Path) -> list[str]:
+    """The header names the catalog's own language and declares its plural forms.
+
+    Read raw, because Babel keeps only the header fields it knows.
+    """
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    problems: list[str] = []
+    parts = path.resolve().parts
+    if "LC_MESSAGES" in parts:
+        folder = parts[parts.index("LC_MESSAGES") - 1]
+        if str(catalog.locale_identifier or "") != folder:
+            problems.append(f"header: Language is {catalog.locale_identifier}, folder is {folder}")
+    raw = path.read_text(encoding="utf-8")
+    if "Plural-Forms:" not in raw.split("\n\n", 1)[0]:
+        problems.append("header: no Plural-Forms")
+    return problems
+
+
 def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
@@ -47,7 +66,7 @@ def placeholders(text: str) -> set[str]:
 def check(path: Path, reference: Path) -> list[str]:
     expected = texts(reference)
     found = texts(path)
-    problems: list[str] = []
+    problems = header_problems(path)
     for key, source in expected.items():
         if key not in found:
             problems.append(f"missing: {key}")
@@ -75,7 +94,7 @@ def main(argv: list[str]) -> int:
     for problem in problems:
         print(problem)
     total = len(texts(reference))
-    print(f"{path}: {total - sum(1 for p in problems if not p.startswith('not in'))}"
+    print(f"{path}: {total - sum(1 for p in problems if not p.startswith(('not in', 'header')))}"
           f"/{total} entries ok", file=sys.stderr)
     return 1 if problems else 0
 
