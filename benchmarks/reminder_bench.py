@@ -45,7 +45,7 @@ from sqlmodel import col, func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sipbot.app import build_application  # noqa: E402
+from sipbot.chat.app import build_application  # noqa: E402
 from sipbot.cli import new_key  # noqa: E402
 from sipbot.config import load_settings  # noqa: E402
 from sipbot.db.engine import session_scope  # noqa: E402

@@ -49,7 +49,7 @@ def _logging(level: str, file: Path | None = None) -> None:
 
 
 def cmd_run(_: argparse.Namespace) -> None:
-    from sipbot.app import build_application
+    from sipbot.chat.app import build_application
     from sipbot.services import Services
 
     settings = load_settings()
@@ -115,7 +115,7 @@ def _playground_key(data_dir: Path) -> str:
 
 
 async def _try(args: argparse.Namespace) -> None:
-    from sipbot.app import build_application
+    from sipbot.chat.app import build_application
     from sipbot.db.migrate import upgrade
     from sipbot.playground.emulator import BotApiEmulator
     from sipbot.playground.terminal import run_terminal

@@ -22,9 +22,9 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.chat.keyboards import kb
 from sipbot.db.engine import session_scope
 from sipbot.db.models import OutboxMessage
-from sipbot.keyboards import kb
 from sipbot.reminders import store
 
 log = logging.getLogger(__name__)

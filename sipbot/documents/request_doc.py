@@ -20,13 +20,13 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from sipbot.citizen.labels import CONSENT, status_text
+from sipbot.chat.person.flow import FlowRunner
 from sipbot.db.models import SipRequest
 from sipbot.documents.pdf import RequestDocument, Section, render_pdf
 from sipbot.flows import engine
-from sipbot.flows.handlers import FlowRunner
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
+from sipbot.labels import CONSENT, status_text
 from sipbot.services import Services
 
 __all__ = ["request_document", "request_json", "request_pdf"]

@@ -14,10 +14,10 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.chat.keyboards import kb
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, Reminder, SipRequest
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.meetings.booking import place_text
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sipbot.chat.person.flow import FlowRunner
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
-from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_, Texts
 from sipbot.requests import person_name
 from sipbot.services import Services

@@ -10,9 +10,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from sipbot import outbox
+from sipbot.chat.keyboards import kb
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff.card import notice
 from sipbot.staff.members import members

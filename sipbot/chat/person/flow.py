@@ -12,9 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
 from sipbot.blank import is_blank
-from sipbot.db.persistence import persist_now
+from sipbot.chat import callbacks
+from sipbot.chat.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.flows import engine
 from sipbot.flows.engine import State

@@ -9,8 +9,9 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks, outbox
+from sipbot import outbox
 from sipbot.blank import is_blank
+from sipbot.chat import callbacks
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
 from sipbot.services import Services

@@ -7,11 +7,11 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot.citizen import confirm
-from sipbot.citizen.drafts import DRAFT_DAYS
+from sipbot.chat.keyboards import kb
+from sipbot.chat.persistence import persist_now
+from sipbot.chat.person import confirm
+from sipbot.chat.person.drafts import DRAFT_DAYS
 from sipbot.db.engine import scrub
-from sipbot.db.persistence import persist_now
-from sipbot.keyboards import kb
 from sipbot.people import forget
 from sipbot.requests import delete_person_requests
 from sipbot.services import Services

@@ -7,11 +7,11 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot.citizen.consent_link import ConsentLinks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.person.consent_link import ConsentLinks
 from sipbot.flows.engine import State, final_answers
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.requests import submit_request
 from sipbot.services import Services
 from sipbot.staff.notify import announce

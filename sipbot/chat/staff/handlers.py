@@ -17,20 +17,20 @@ from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
 from sipbot.blank import is_blank
-from sipbot.citizen.meeting_notice import send_notice
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.person.flow import FlowRunner, split_messages
+from sipbot.chat.person.meeting_notice import send_notice
+from sipbot.chat.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
-from sipbot.flows.handlers import FlowRunner, split_messages
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit, refused_attempt
-from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
 from sipbot.staff.notify import announce, queue_person, tell_person
 from sipbot.status import OPEN, STAFF_MOVES, refusal
 

@@ -22,31 +22,31 @@ from telegram.ext import (
     filters,
 )
 
-from sipbot import callbacks
-from sipbot.citizen.about import AboutPages
-from sipbot.citizen.consent_link import ConsentLinks
-from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
-from sipbot.citizen.meeting_notice import NoticeAnswers
-from sipbot.citizen.my_requests import MyRequests
-from sipbot.citizen.privacy import Privacy
-from sipbot.citizen.replies import PersonReplies
-from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
-from sipbot.citizen.submit import RequestSubmit
-from sipbot.concurrency import PerChatProcessor
-from sipbot.db.persistence import DatabasePersistence, persist_now
-from sipbot.flows.handlers import FlowRunner
+from sipbot.chat import callbacks
+from sipbot.chat.concurrency import PerChatProcessor
+from sipbot.chat.persistence import DatabasePersistence, persist_now
+from sipbot.chat.person.about import AboutPages
+from sipbot.chat.person.consent_link import ConsentLinks
+from sipbot.chat.person.drafts import SWEEP_EVERY, DraftKeeper
+from sipbot.chat.person.flow import FlowRunner
+from sipbot.chat.person.meeting_notice import NoticeAnswers
+from sipbot.chat.person.my_requests import MyRequests
+from sipbot.chat.person.privacy import Privacy
+from sipbot.chat.person.replies import PersonReplies
+from sipbot.chat.person.start import REQUEST_FLOW, CitizenStart
+from sipbot.chat.person.submit import RequestSubmit
+from sipbot.chat.ratelimit import WindowRateLimiter
+from sipbot.chat.staff.escalation import ESCALATE_EVERY, Escalator
+from sipbot.chat.staff.handlers import StaffBot
+from sipbot.chat.staff.team import Team
+from sipbot.chat.updates import SipBot, seen
 from sipbot.i18n import N_
 from sipbot.outbox import SWEEP_EVERY as OUTBOX_EVERY
 from sipbot.outbox import OutboxSender
-from sipbot.ratelimit import WindowRateLimiter
 from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
 from sipbot.reminders.sender import ReminderSender
 from sipbot.services import Services
-from sipbot.staff.escalation import ESCALATE_EVERY, Escalator
-from sipbot.staff.handlers import StaffBot
 from sipbot.staff.members import INVITE_PREFIX
-from sipbot.staff.team import Team
-from sipbot.updates import SipBot, seen
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -123,7 +123,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     # is the person's, or an admin's, and does nothing but say so.
     app.add_handler(CallbackQueryHandler(private_only, pattern=r"^(?!S:)"), group=-6)
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, typed_input), group=-5)
-    # Each button family by its whole grammar (sipbot/callbacks.py); anything else, old or
+    # Each button family by its whole grammar (sipbot/chat/callbacks.py); anything else, old or
     # forged, goes to the last handler.
     app.add_handlers(
         [

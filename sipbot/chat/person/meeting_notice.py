@@ -8,8 +8,9 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks, outbox
-from sipbot.citizen.replies import REPLY_KEY
+from sipbot import outbox
+from sipbot.chat import callbacks
+from sipbot.chat.person.replies import REPLY_KEY
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS

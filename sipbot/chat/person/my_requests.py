@@ -8,13 +8,13 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
-from sipbot.citizen import confirm
-from sipbot.citizen.labels import CONSENT, status_text
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.person import confirm
+from sipbot.chat.person.flow import FlowRunner, split_messages
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
-from sipbot.flows.handlers import FlowRunner, split_messages
-from sipbot.keyboards import kb
+from sipbot.labels import CONSENT, status_text
 from sipbot.requests import request_of, requests_of, withdraw
 from sipbot.services import Services
 from sipbot.staff.notify import WITHDRAWN, queue_tell_unit
