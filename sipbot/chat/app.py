@@ -24,27 +24,27 @@ from telegram.ext import (
 
 from sipbot.chat import callbacks
 from sipbot.chat.concurrency import PerChatProcessor
+from sipbot.chat.outbox_sender import SWEEP_EVERY as OUTBOX_EVERY
+from sipbot.chat.outbox_sender import OutboxSender
 from sipbot.chat.persistence import DatabasePersistence, persist_now
 from sipbot.chat.person.about import AboutPages
 from sipbot.chat.person.consent_link import ConsentLinks
 from sipbot.chat.person.drafts import SWEEP_EVERY, DraftKeeper
 from sipbot.chat.person.flow import FlowRunner
-from sipbot.chat.person.meeting_notice import NoticeAnswers
 from sipbot.chat.person.my_requests import MyRequests
+from sipbot.chat.person.notice_answers import NoticeAnswers
 from sipbot.chat.person.privacy import Privacy
 from sipbot.chat.person.replies import PersonReplies
 from sipbot.chat.person.start import REQUEST_FLOW, CitizenStart
 from sipbot.chat.person.submit import RequestSubmit
 from sipbot.chat.ratelimit import WindowRateLimiter
+from sipbot.chat.reminders import SWEEP_EVERY as REMIND_EVERY
+from sipbot.chat.reminders import ReminderSender
 from sipbot.chat.staff.escalation import ESCALATE_EVERY, Escalator
 from sipbot.chat.staff.handlers import StaffBot
 from sipbot.chat.staff.team import Team
 from sipbot.chat.updates import SipBot, seen
 from sipbot.i18n import N_
-from sipbot.outbox import SWEEP_EVERY as OUTBOX_EVERY
-from sipbot.outbox import OutboxSender
-from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
-from sipbot.reminders.sender import ReminderSender
 from sipbot.services import Services
 from sipbot.staff.members import INVITE_PREFIX
 
@@ -81,7 +81,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     about = AboutPages(services)
     my_requests = MyRequests(services, runner)
     privacy = Privacy(services)
-    staff = StaffBot(services, runner)
+    staff = StaffBot(services)
     team = Team(services)
     replies = PersonReplies(services)
     start = CitizenStart(

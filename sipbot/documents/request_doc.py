@@ -20,13 +20,13 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from sipbot.chat.person.flow import FlowRunner
 from sipbot.db.models import SipRequest
 from sipbot.documents.pdf import RequestDocument, Section, render_pdf
 from sipbot.flows import engine
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
 from sipbot.labels import CONSENT, status_text
+from sipbot.render import answers as rendered
 from sipbot.services import Services
 
 __all__ = ["request_document", "request_json", "request_pdf"]
@@ -146,10 +146,9 @@ def _sections(services: Services, request: SipRequest, t: Texts) -> list[Section
 def _flow_sections(
     services: Services, flow: Flow, answers: dict[str, Any], t: Texts
 ) -> list[Section]:
-    runner = FlowRunner(services)
-    state = {"answers": answers}
+    shown = rendered.show_answer
     return [
-        Section(t(step.title), runner.show_answer(flow, step, state, t).split("\n"))
+        Section(t(step.title), shown(services.deployment, flow, step, answers, t).split("\n"))
         for step in flow.steps
         if step.title
         and step.id not in FACT_STEPS

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sipbot.chat.person.flow import FlowRunner
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
 from sipbot.i18n import N_, Texts
+from sipbot.render import answers as rendered
 from sipbot.requests import person_name
 from sipbot.services import Services
 from sipbot.staff.work import Card
@@ -105,7 +105,6 @@ def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, st
 
 def card_text(
     services: Services,
-    runner: FlowRunner,
     card: Card,
     t: Texts,
     now: datetime,
@@ -142,7 +141,7 @@ def card_text(
     if r.answers is None:
         blocks.append(t("staff.card.deleted"))
     elif flow is not None:
-        blocks += runner.answer_blocks(flow, r.answers, t)
+        blocks += rendered.answer_blocks(services.deployment, flow, r.answers, t)
     blocks.append(history(card.events, t, names))
     if card.notes:
         blocks.append(notes(card.notes, t, names))

@@ -10,17 +10,13 @@ from telegram.ext import ContextTypes
 
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.person.meeting_notice import send_notice
+from sipbot.chat.notify import tell_unit
 from sipbot.consent import PAYLOAD_PREFIX, VALID_FOR, answer_link, check_link, create_link
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
+from sipbot.meetings.notice import send_notice
 from sipbot.services import Services
-from sipbot.staff.notify import (
-    CONSENT_AGREED,
-    CONSENT_REFUSED,
-    CONSENT_REFUSED_MEETING_OFF,
-    tell_unit,
-)
+from sipbot.staff.notify import CONSENT_AGREED, CONSENT_REFUSED, CONSENT_REFUSED_MEETING_OFF
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

@@ -11,7 +11,8 @@ from telegram.ext import ContextTypes
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
 from sipbot.chat.person import confirm
-from sipbot.chat.person.flow import FlowRunner, split_messages
+from sipbot.chat.person.flow import FlowRunner
+from sipbot.chat.text import split_messages
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
 from sipbot.labels import CONSENT, status_text

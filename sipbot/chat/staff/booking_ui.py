@@ -16,12 +16,12 @@ from telegram.ext import ContextTypes
 
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.person.meeting_notice import queue_notice
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.meetings import booking
+from sipbot.meetings.notice import queue_notice
 from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting_time, slots
 from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services

@@ -20,18 +20,19 @@ from telegram.ext import ContextTypes
 from sipbot.blank import is_blank
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.person.flow import FlowRunner, split_messages
-from sipbot.chat.person.meeting_notice import send_notice
+from sipbot.chat.notify import announce, tell_person
 from sipbot.chat.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
+from sipbot.chat.text import split_messages
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
 from sipbot.i18n import N_, Texts
+from sipbot.meetings.notice import send_notice
 from sipbot.services import Services
 from sipbot.staff import card as cards
 from sipbot.staff import members, queue, work
 from sipbot.staff.audit import audit, refused_attempt
-from sipbot.staff.notify import announce, queue_person, tell_person
+from sipbot.staff.notify import queue_person
 from sipbot.status import OPEN, STAFF_MOVES, refusal
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,8 @@ TEXT_LIMIT = 2000
 
 
 class StaffBot:
-    def __init__(self, services: Services, runner: FlowRunner) -> None:
+    def __init__(self, services: Services) -> None:
         self.s = services
-        self.runner = runner
         self.booking = StaffBooking(services)
 
     # -- who and in which words ------------------------------------------------------------
@@ -248,7 +248,7 @@ class StaffBot:
         self, context: Context, chat_id: int, staff: StaffMember, card: work.Card, t: Texts
     ) -> None:
         names = members.names(self.s.engine, staff.unit)
-        blocks = cards.card_text(self.s, self.runner, card, t, self.s.clock(), names)
+        blocks = cards.card_text(self.s, card, t, self.s.clock(), names)
         parts = split_messages(blocks)
         for part in parts[:-1]:
             await context.bot.send_message(chat_id, part)
