@@ -138,8 +138,9 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CommandHandler("stats", team.stats, filters=private),
             CallbackQueryHandler(team.on_button, pattern=callbacks.TEAM),
             CallbackQueryHandler(staff.cancel_input, pattern=callbacks.STAFF_CANCEL),
-            # Any S: data: forged staff data is refused there and recorded as an attempt.
-            CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
+            # One handler per staff button; then any other S: data (forged, old), refused
+            # and recorded as an attempt.
+            *staff.callback_handlers(),
             CallbackQueryHandler(replies.on_reply_button, pattern=callbacks.REPLY),
             CallbackQueryHandler(notices.on_button, pattern=callbacks.NOTICE),
             CallbackQueryHandler(start.on_language, pattern=callbacks.LANGUAGE),

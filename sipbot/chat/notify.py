@@ -14,8 +14,9 @@ from telegram.error import TelegramError
 
 from sipbot.chat.keyboards import kb
 from sipbot.db.models import SipRequest
+from sipbot.i18n import N_
 from sipbot.services import Services
-from sipbot.staff.card import notice
+from sipbot.staff.card import notice, open_row
 from sipbot.staff.notify import STAFF_LANGUAGE, person_text, unit_chats
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ async def announce(
     """A short card about the request for its unit, with an Open button."""
     t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
     text = t(msgid, **values) + "\n\n" + notice(services, request, t)
-    markup = kb([(t("staff.button.open"), f"S:o:{request.id}")])
+    markup = kb(open_row(t, request.id, N_("staff.button.open")))
     return await send_to_unit(bot, services, request.unit, text, markup)
 
 

@@ -24,6 +24,7 @@ from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.render import answers as rendered
 from sipbot.services import Services
+from sipbot.staff.card import open_row
 from sipbot.staff.members import member
 from sipbot.staff.notify import STAFF_LANGUAGE
 from sipbot.status import OPEN
@@ -135,7 +136,7 @@ class ReminderSender:
                 date=t.datetime(meeting.starts_at),
                 where=where(meeting, t),
             )
-            markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
+            markup = kb(open_row(t, request.id))
             if chat_id is None:
                 await send_to_unit(bot, self.s, request.unit, text, markup)
                 return

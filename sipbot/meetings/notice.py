@@ -13,19 +13,15 @@ from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
+from sipbot.labels import PLACE
 from sipbot.meetings.booking import place_text
 from sipbot.meetings.ics import meeting_ics
 from sipbot.render import answers as rendered
 from sipbot.services import Services
+from sipbot.staff.card import open_row
 from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE
 
 log = logging.getLogger(__name__)
-PLACE = {
-    "home": N_("meeting.place.home"),
-    "office": N_("meeting.place.office"),
-    "video": N_("meeting.place.video"),
-    "phone": N_("meeting.place.phone"),
-}
 NOTICE = {
     ("meeting", "new"): N_("person.notice.meeting"),
     ("meeting", "moved"): N_("person.notice.moved"),
@@ -38,7 +34,7 @@ NOTICE = {
 
 def where(meeting: Meeting, t: Texts) -> str:
     detail = place_text(meeting)
-    return t(PLACE[meeting.place]) + (f": {detail}" if detail else "")
+    return t(PLACE[meeting.place].person) + (f": {detail}" if detail else "")
 
 
 def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
@@ -122,7 +118,7 @@ def queue_notice(
     fallback = None
     if staff_id is not None:
         st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        card = open_row(st, request.id)
         unreachable = st(UNREACHABLE, reference=request.reference)
         fallback = (staff_id, [outbox.text(unreachable, [card])])
     outbox.put(

@@ -14,7 +14,7 @@ from sipbot import outbox
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
 from sipbot.services import Services
-from sipbot.staff.card import notice
+from sipbot.staff.card import notice, open_row
 from sipbot.staff.members import members
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def queue_announce(
 ) -> int:
     t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
     text = t(msgid, **values) + "\n\n" + notice(services, request, t)
-    buttons = [[(t("staff.button.open"), f"S:o:{request.id}")]]
+    buttons = [open_row(t, request.id, N_("staff.button.open"))]
     return queue_to_unit(s, services, request, text, buttons, kind=msgid[:32])
 
 
@@ -133,7 +133,7 @@ def queue_person(
     fallback = None
     if staff_id is not None:
         st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        card = open_row(st, request.id)
         gone = st(UNREACHABLE, reference=request.reference)
         fallback = (staff_id, [outbox.text(gone, [card])])
     outbox.put(

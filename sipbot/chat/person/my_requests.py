@@ -101,7 +101,7 @@ class MyRequests:
             date=t.datetime(request.submitted_at),
             unit=self.s.deployment.unit(request.unit).name,
             status=status_text(request, t),
-            consent=t(CONSENT[request.consent]),
+            consent=t(CONSENT[request.consent].person),
         )
         blocks = [head]
         flow = self.s.flows.get(request.flow_id)

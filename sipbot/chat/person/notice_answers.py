@@ -15,6 +15,7 @@ from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
 from sipbot.meetings.booking import person_answer
 from sipbot.services import Services
+from sipbot.staff.card import open_row
 from sipbot.staff.notify import STAFF_LANGUAGE, queue_announce
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class NoticeAnswers:
             queue_announce(s, self.s, request, msgid, reference=request.reference)
             return
         st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [[(st("staff.button.card"), f"S:o:{request.id}")]]
+        card = [open_row(st, request.id)]
         text = st(msgid, reference=request.reference)
         outbox.put(
             s,
