@@ -66,6 +66,16 @@ CONSENT_HOW = {
     "written": Words(staff=N_("staff.consent.written")),
 }
 
+# Why a meeting time staff gave cannot be used (sipbot.meetings.times.TimeProblem's codes);
+# a refusal for one is "time_<code>".
+TIME_PROBLEM = {
+    "unreadable": N_("staff.time.unreadable"),
+    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
+    "past": N_("staff.time.past"),
+    "too_far": N_("staff.time.too_far"),
+    "outside_hours": N_("staff.time.outside_hours"),
+}
+
 
 def staff_word(table: dict[str, Words], code: str, t: Texts) -> str:
     """A code in staff's words; a code no table knows (an old history entry) as itself."""

@@ -22,6 +22,7 @@ from sipbot.chat.staff.booking_ui import StaffBooking
 from sipbot.chat.staff.pending import BOOKING_KEY, INPUT_KEY, ask_typed
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
+from sipbot.labels import TIME_PROBLEM
 from sipbot.services import Services
 from sipbot.staff import members, work
 from sipbot.staff.audit import refused_attempt
@@ -65,9 +66,7 @@ REFUSED = {
     "consent_first": N_("staff.refused.consent_first"),
     "unreachable": N_("staff.refused.unreachable"),
     "person_refused": N_("staff.refused.person_refused"),
-    "time_past": N_("staff.time.past"),
-    "time_too_far": N_("staff.time.too_far"),
-    "time_outside_hours": N_("staff.time.outside_hours"),
+    **{f"time_{code}": msgid for code, msgid in TIME_PROBLEM.items()},
 }
 TEXT_LIMIT = 2000
 

@@ -20,7 +20,7 @@ from sipbot.chat.staff.pending import BOOKING_KEY, INPUT_KEY, ask_typed
 from sipbot.db.models import StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
-from sipbot.labels import PLACE
+from sipbot.labels import PLACE, TIME_PROBLEM
 from sipbot.meetings import booking
 from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting_time, slots
 from sipbot.staff import work
@@ -32,13 +32,6 @@ DETAIL_ASK = {
     "office": N_("staff.ask.place_office"),
     "video": N_("staff.ask.place_video"),
     "phone": N_("staff.ask.place_phone"),
-}
-TIME_PROBLEM = {
-    "unreadable": N_("staff.time.unreadable"),
-    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
-    "past": N_("staff.time.past"),
-    "too_far": N_("staff.time.too_far"),
-    "outside_hours": N_("staff.time.outside_hours"),
 }
 
 
