@@ -13,6 +13,7 @@ from telegram import Update
 from sipbot.chat.keyboards import kb
 from sipbot.chat.notify import tell_person
 from sipbot.chat.staff.base import Action, Context, Fields, StaffBase
+from sipbot.chat.staff.pending import CLOSE_KEY
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
 from sipbot.labels import CONSENT_HOW, STATUS
@@ -27,7 +28,6 @@ PERSON_STATUS = {
 }
 # Closed: "the plan has ended" only once there is a plan.
 CLOSED_BEFORE_PLAN = ("new", "contacted", "meeting_booked")
-CLOSE_KEY = "staff_close"  # in user_data: the request and reason waiting for "Ja, avsluta"
 
 
 class CardActions(StaffBase):

@@ -2,7 +2,8 @@
 
 An action that needs words (a note, a reason, a meeting's time) stores what it waits for in
 the staff member's user_data under INPUT_KEY; a booking keeps its choices so far under
-BOOKING_KEY. StaffBot.take_input hands the next message to that action.
+BOOKING_KEY, and closing waits for its confirmation under CLOSE_KEY. These three keys are the
+staff side's dialogue state (sipbot.chat.staff.typed.TypedInput.take_input reads them).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sipbot.services import Services
 
 BOOKING_KEY = "booking"
 INPUT_KEY = "staff_input"  # in the staff member's user_data: what their next text is for
+CLOSE_KEY = "staff_close"  # the request and reason waiting for "Ja, avsluta"
 INPUTS = ("book_time", "book_detail", "book_responsible", "move_time")  # the booking's
 
 

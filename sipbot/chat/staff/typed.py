@@ -10,9 +10,9 @@ from telegram import Update
 from sipbot.blank import is_blank
 from sipbot.chat.keyboards import kb
 from sipbot.chat.notify import announce, tell_person
-from sipbot.chat.staff.actions import CLOSE_KEY, CardActions
+from sipbot.chat.staff.actions import CardActions
 from sipbot.chat.staff.base import TEXT_LIMIT, Context, refused_text
-from sipbot.chat.staff.pending import BOOKING_KEY, INPUT_KEY, INPUTS
+from sipbot.chat.staff.pending import BOOKING_KEY, CLOSE_KEY, INPUT_KEY, INPUTS
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
 from sipbot.meetings.notice import send_notice
