@@ -29,13 +29,13 @@ from benchmarks.reminder_bench import (  # noqa: E402
     fresh_database,
     seed,
 )
+from sipbot.chat.reminders import CONCURRENCY  # noqa: E402
 from sipbot.cli import new_key  # noqa: E402
 from sipbot.config import load_settings  # noqa: E402
 from sipbot.db.engine import session_scope  # noqa: E402
 from sipbot.db.migrate import upgrade  # noqa: E402
 from sipbot.db.models import Reminder  # noqa: E402
 from sipbot.playground.emulator import BotApiEmulator  # noqa: E402
-from sipbot.reminders.sender import CONCURRENCY  # noqa: E402
 from sipbot.services import Services  # noqa: E402
 from tests.restart import bot_process, hard_kill, until_done  # noqa: E402
 

@@ -45,7 +45,8 @@ from sqlmodel import col, func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sipbot.app import build_application  # noqa: E402
+from sipbot.chat import reminders as sender  # noqa: E402
+from sipbot.chat.app import build_application  # noqa: E402
 from sipbot.cli import new_key  # noqa: E402
 from sipbot.config import load_settings  # noqa: E402
 from sipbot.db.engine import session_scope  # noqa: E402
@@ -53,7 +54,6 @@ from sipbot.db.migrate import upgrade  # noqa: E402
 from sipbot.db.models import Reminder  # noqa: E402
 from sipbot.playground.emulator import GLOBAL_LIMIT, ApiError, BotApiEmulator  # noqa: E402
 from sipbot.playground.seed import seed_due_reminders  # noqa: E402
-from sipbot.reminders import sender  # noqa: E402
 from sipbot.services import Services  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

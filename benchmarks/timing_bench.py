@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from telegram.ext import ExtBot  # noqa: E402
 
+from sipbot.chat.ratelimit import WindowRateLimiter  # noqa: E402
 from sipbot.documents.pdf import render_pdf  # noqa: E402
 from sipbot.playground.emulator import BotApiEmulator  # noqa: E402
-from sipbot.ratelimit import WindowRateLimiter  # noqa: E402
 from tests.test_pdf import swedish_request  # noqa: E402
 
 TOKEN = "1000:bench"

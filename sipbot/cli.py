@@ -49,7 +49,7 @@ def _logging(level: str, file: Path | None = None) -> None:
 
 
 def cmd_run(_: argparse.Namespace) -> None:
-    from sipbot.app import build_application
+    from sipbot.chat.app import build_application
     from sipbot.services import Services
 
     settings = load_settings()
@@ -115,7 +115,7 @@ def _playground_key(data_dir: Path) -> str:
 
 
 async def _try(args: argparse.Namespace) -> None:
-    from sipbot.app import build_application
+    from sipbot.chat.app import build_application
     from sipbot.db.migrate import upgrade
     from sipbot.playground.emulator import BotApiEmulator
     from sipbot.playground.terminal import run_terminal
@@ -206,30 +206,10 @@ def bot_username(settings: Settings) -> str:
 
 
 def telegram_name(settings: Settings, *, hint: str) -> str:
-    """getMe with the configured token and API; a refusal or no answer is one ConfigError.
+    """getMe with the configured token and API; a refusal or no answer is one ConfigError."""
+    from sipbot.chat.bot_api import telegram_name
 
-    PTB's own message for a refused token quotes the token, so it is never passed on.
-    """
-    from telegram import Bot
-    from telegram.error import InvalidToken, TelegramError
-
-    async def get_me() -> str:
-        bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot")
-        async with bot:  # initialize() calls getMe
-            return bot.username
-
-    try:
-        return asyncio.run(get_me())
-    except InvalidToken:
-        raise ConfigError(
-            f"SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); check it{hint}"
-        ) from None
-    except TelegramError as exc:
-        reason = _one_line(str(exc)).replace(settings.telegram_token, "<token>")
-        raise ConfigError(
-            f"SIPBOT_TELEGRAM_API_URL: could not ask {settings.telegram_api_url} for the bot's "
-            f"name ({reason}){hint}"
-        ) from None
+    return telegram_name(settings, hint=hint)
 
 
 def check_key(engine: Any) -> None:
@@ -306,31 +286,9 @@ def cmd_staff_remove(args: argparse.Namespace) -> None:
 
 def _tell_returned(settings: Settings, returned: list[Any]) -> None:
     """Tell the units that these requests are back in their queue (best effort: say if not)."""
-    from telegram import Bot
-    from telegram.error import TelegramError
+    from sipbot.chat.bot_api import tell_returned
 
-    from sipbot.i18n import N_
-    from sipbot.services import Services
-    from sipbot.staff.notify import announce
-
-    if not settings.telegram_token:
-        print("note: no SIPBOT_TELEGRAM_TOKEN, so the unit was not told; tell them yourself")
-        return
-
-    async def tell() -> None:
-        services = Services.build(settings, clock=clock, check_schema=False)
-        try:
-            bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot")
-            async with bot:
-                for request in returned:
-                    await announce(bot, services, request, N_("staff.notice.returned"))
-        finally:
-            services.engine.dispose()
-
-    try:
-        asyncio.run(tell())
-    except TelegramError as exc:
-        print(f"note: could not tell the unit ({type(exc).__name__}); tell them yourself")
+    tell_returned(settings, returned, clock)
 
 
 def cmd_audit(args: argparse.Namespace) -> None:

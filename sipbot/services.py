@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import Engine
-from telegram import Update
 
 from sipbot.clock import Clock, utcnow
 from sipbot.config import Settings
@@ -16,6 +16,26 @@ from sipbot.deployment import Deployment, load_deployment
 from sipbot.flows.model import Flow, load_flows
 from sipbot.i18n import Catalogs, Texts
 from sipbot.people import from_telegram, preferences
+
+
+class Sender(Protocol):
+    """Who wrote, in the words of the channel: a Telegram user (id, language_code)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language_code(self) -> str | None: ...
+
+
+class Incoming(Protocol):
+    """An update as a channel delivers it: its number and who sent it (telegram.Update)."""
+
+    @property
+    def update_id(self) -> int: ...
+
+    @property
+    def effective_user(self) -> Sender | None: ...
 
 
 @dataclass
@@ -56,7 +76,7 @@ class Services:
         """The language and register a person chose, for messages the bot sends unasked."""
         return self.catalogs.texts(*preferences(self.engine, telegram_id, None))
 
-    def texts_for(self, update: Update) -> Texts:
+    def texts_for(self, update: Incoming) -> Texts:
         """The reader's language and register (Telegram's language until they choose)."""
         user = update.effective_user
         user_id = user.id if user else 0
@@ -68,7 +88,7 @@ class Services:
         self._texts[user_id] = (update.update_id, texts)
         return texts
 
-    def texts_known(self, update: Update) -> Texts:
+    def texts_known(self, update: Incoming) -> Texts:
         """The reader's words without the database (it may be down): as last read, else
         Telegram's language."""
         user = update.effective_user

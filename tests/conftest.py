@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import create_engine
 from telegram.ext import Application
 
-from sipbot.app import build_application
+from sipbot.chat.app import build_application
 from sipbot.cli import new_key
 from sipbot.config import Settings, load_settings
 from sipbot.db.engine import make_engine

@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import Engine, create_engine, event
 
-from sipbot.app import build_application
-from sipbot.db.persistence import DatabasePersistence
+from sipbot.chat.app import build_application
+from sipbot.chat.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
 from tests.conftest import PG_URL, RunningBot

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from sipbot.chat.persistence import DatabasePersistence
 from sipbot.config import Settings
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
-from sipbot.db.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
 from tests.restart import bot_process, hard_kill

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import select
 
-from sipbot.citizen.drafts import DraftKeeper
+from sipbot.chat.person.drafts import DraftKeeper
 from sipbot.db.engine import session_scope
 from sipbot.db.models import ConsentLink, Meeting, Reminder, RequestNote, SipRequest
 from sipbot.playground.emulator import BotApiEmulator

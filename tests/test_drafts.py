@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
+from sipbot.chat.person.drafts import SWEEP_EVERY, DraftKeeper
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.playground.emulator import BotApiEmulator

@@ -36,8 +36,8 @@ from telegram.ext import (
     filters,
 )
 
+from sipbot.chat.ratelimit import WindowRateLimiter
 from sipbot.playground.emulator import BotApiEmulator
-from sipbot.ratelimit import WindowRateLimiter
 
 TOKEN = "123:ABC"
 

@@ -7,7 +7,7 @@ import io
 from pypdf import PdfReader
 from sqlmodel import select
 
-from sipbot.citizen.about import PAGES
+from sipbot.chat.person.about import PAGES
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Person as PersonRow
 from sipbot.db.models import RequestEvent, SipRequest, UserData

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from sipbot.app import build_application
+from sipbot.chat.app import build_application
+from sipbot.chat.ratelimit import WindowRateLimiter
 from sipbot.playground.emulator import BotApiEmulator
-from sipbot.ratelimit import WindowRateLimiter
 from sipbot.services import Services
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, func, select
 
+from sipbot.chat.reminders import CONCURRENCY
 from sipbot.config import Settings
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Reminder
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.playground.seed import seed_due_reminders
-from sipbot.reminders.sender import CONCURRENCY
 from sipbot.services import Services
 from tests.restart import bot_process, hard_kill, until_done
 from tests.scripts import BRANCHES

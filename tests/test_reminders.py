@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
+from sipbot.chat.reminders import SWEEP_EVERY, ReminderSender
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Reminder, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
 from sipbot.meetings import booking
+from sipbot.meetings.notice import where
 from sipbot.people import save_preferences
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.reminders.schedule import is_quiet, out_of_quiet, reminder_times
-from sipbot.reminders.sender import SWEEP_EVERY, ReminderSender, where
 from sipbot.requests import delete_person_requests, submit_request
 from sipbot.staff import members, work
 from tests.conftest import FakeClock, RunningBot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sipbot.chat.persistence import DatabasePersistence
 from sipbot.config import Settings
-from sipbot.db.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
 from tests.restart import bot_process, hard_kill

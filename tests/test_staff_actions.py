@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlmodel import select
 
+from sipbot.chat.staff.escalation import Escalator
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.requests import delete_person_requests, submit_request
-from sipbot.staff.escalation import Escalator
 from tests.conftest import FakeClock, RunningBot, staff_group
 from tests.scripts import BRANCHES
 from tests.staff_story import Staff

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import select
 
 from sipbot import cli
+from sipbot.chat.reminders import ReminderSender
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, Reminder, SipRequest
 from sipbot.playground.emulator import BotApiEmulator
-from sipbot.reminders.sender import ReminderSender
 from sipbot.staff.audit import entries
 from tests.conftest import FakeClock, RunningBot
 from tests.staff_story import Staff

@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram.ext import Application
 
-from sipbot.app import build_application
-from sipbot.db.persistence import DatabasePersistence
+from sipbot.chat.app import build_application
+from sipbot.chat.persistence import DatabasePersistence
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.services import Services
 from tests.conftest import RunningBot

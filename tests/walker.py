@@ -129,6 +129,8 @@ class Walker:
                 u.send(text)
         elif value is None:
             u.press(t("button.skip"))
+        elif isinstance(value, dict) and "voice" in value:  # a spoken answer to a text step
+            u.send_voice(duration=value["duration"])
         else:
             u.send(value)
 

@@ -9,7 +9,7 @@ timeout, is killed; one that passes every test survived. The score is killed / m
     python tools/mutate.py                      # every module in MODULES
     python tools/mutate.py sipbot/consent.py    # one module
     python tools/mutate.py --list sipbot/consent.py   # the mutants, without running them
-    python tools/mutate.py -j 2 --line 42 sipbot/ratelimit.py
+    python tools/mutate.py -j 2 --line 42 sipbot/chat/ratelimit.py
 
 Known equivalent survivors are explained in tools/mutation-equivalents.md.
 """
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Each module and its own tests: the files that state the module's behaviour.
 MODULES: dict[str, list[str]] = {
-    "sipbot/ratelimit.py": ["tests/test_ratelimit.py"],
+    "sipbot/chat/ratelimit.py": ["tests/test_ratelimit.py"],
     "sipbot/staff/work.py": ["tests/test_work_rules.py", "tests/test_staff_actions.py"],
     "sipbot/reminders/store.py": ["tests/test_reminder_store.py", "tests/test_reminders.py"],
     "sipbot/flows/engine.py": ["tests/test_flow_engine.py"],

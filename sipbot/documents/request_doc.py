@@ -20,23 +20,17 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
 from sipbot.documents.pdf import RequestDocument, Section, render_pdf
 from sipbot.flows import engine
-from sipbot.flows.handlers import FlowRunner
 from sipbot.flows.model import Flow
-from sipbot.i18n import N_, Texts
+from sipbot.i18n import Texts
+from sipbot.labels import CONSENT, ROLE, status_text
+from sipbot.render import answers as rendered
 from sipbot.services import Services
 
 __all__ = ["request_document", "request_json", "request_pdf"]
 
-ROLE = {
-    "self": N_("doc.role.self"),
-    "relative": N_("doc.role.relative"),
-    "representative": N_("doc.role.representative"),
-    "guardian": N_("doc.role.guardian"),
-}
 # Steps whose answer is already a fact in the header, so not repeated as a section.
 FACT_STEPS = ("role", "municipality")
 
@@ -106,10 +100,10 @@ def _facts(services: Services, request: SipRequest, t: Texts) -> list[tuple[str,
         (t("doc.unit"), unit),
         (t("doc.municipality"), municipality),
         (t("doc.sent"), t.datetime(request.submitted_at)),
-        (t("doc.filled_by"), t(ROLE[request.role]) if request.role in ROLE else request.role),
+        (t("doc.filled_by"), t(ROLE[request.role].doc) if request.role in ROLE else request.role),
         (
             t("doc.consent"),
-            t(CONSENT[request.consent]) if request.consent in CONSENT else request.consent,
+            t(CONSENT[request.consent].person) if request.consent in CONSENT else request.consent,
         ),
         (t("doc.status"), _status(request, t)),
     ]
@@ -146,10 +140,9 @@ def _sections(services: Services, request: SipRequest, t: Texts) -> list[Section
 def _flow_sections(
     services: Services, flow: Flow, answers: dict[str, Any], t: Texts
 ) -> list[Section]:
-    runner = FlowRunner(services)
-    state = {"answers": answers}
+    shown = rendered.show_answer
     return [
-        Section(t(step.title), runner.show_answer(flow, step, state, t).split("\n"))
+        Section(t(step.title), shown(services.deployment, flow, step, answers, t).split("\n"))
         for step in flow.steps
         if step.title
         and step.id not in FACT_STEPS

@@ -37,6 +37,14 @@ def _nothing(_s: Session, _r: SipRequest, _m: Meeting) -> None:
     return None
 
 
+def bookable(status: str, consent: str, kind: str) -> str | None:
+    """Why a meeting (or follow-up) may not be booked now, as a refusal code; None if it may.
+
+    The chat's Book button and, next, the web form ask this before asking for a time."""
+    to = KIND_STATUS[kind]
+    return refusal(passed_on_the_way(status, kind) or status, consent, to)
+
+
 def passed_on_the_way(status: str, kind: str) -> str | None:
     """The step a booking records first: contact made (a meeting booked straight from new),
     or the plan made (a follow-up booked after the meeting)."""
@@ -85,7 +93,7 @@ def book(
         _check_time(starts_at, clock(), tz)
         to = KIND_STATUS[kind]
         on_the_way = passed_on_the_way(request.status, kind)
-        if (code := refusal(on_the_way or request.status, request.consent, to)) is not None:
+        if (code := bookable(request.status, request.consent, kind)) is not None:
             raise Refused(code)
         now = clock()
         if on_the_way:

@@ -7,40 +7,16 @@ they chose English); the person's own words are shown as written.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
-from sipbot.flows.handlers import FlowRunner
 from sipbot.i18n import N_, Texts
+from sipbot.labels import CONSENT, ROLE, STATUS, staff_word
+from sipbot.render import answers as rendered
 from sipbot.requests import person_name
 from sipbot.services import Services
 from sipbot.staff.work import Card
 
-ROLE = {
-    "self": N_("staff.role.self"),
-    "relative": N_("staff.role.relative"),
-    "representative": N_("staff.role.representative"),
-    "guardian": N_("staff.role.guardian"),
-}
-STATUS = {
-    "new": N_("staff.status.new"),
-    "contacted": N_("staff.status.contacted"),
-    "meeting_booked": N_("staff.status.meeting_booked"),
-    "plan_made": N_("staff.status.plan_made"),
-    "followup_booked": N_("staff.status.followup_booked"),
-    "closed": N_("staff.status.closed"),
-    "withdrawn": N_("staff.status.withdrawn"),
-    "declined": N_("staff.status.declined"),
-    "deleted": N_("staff.status.deleted"),
-}
-CONSENT = {
-    "given": N_("staff.consent_state.given"),
-    "awaiting_person": N_("staff.consent_state.awaiting_person"),
-    "to_confirm": N_("staff.consent_state.to_confirm"),
-    "confirmed": N_("staff.consent_state.confirmed"),
-    "person_agreed": N_("staff.consent_state.person_agreed"),
-    "person_refused": N_("staff.consent_state.person_refused"),
-    "withdrawn": N_("staff.consent_state.withdrawn"),
-}
 NOTE = {
     "note": N_("staff.note.note"),
     "to_person": N_("staff.note.to_person"),
@@ -50,6 +26,16 @@ NOTE = {
     "close": N_("staff.note.close"),
     "consent_override": N_("staff.note.consent_override"),
 }
+
+
+def open_data(request_id: int | None) -> str:
+    """The data of the button that opens a request's card in the staff chat (built here only)."""
+    return f"S:o:{request_id}"
+
+
+def open_row(t: Texts, request_id: int | None, label: str = N_("staff.button.card")) -> list[Any]:
+    """A keyboard row with that button, named `label` (Open, the card)."""
+    return [(t(label), open_data(request_id))]
 
 
 READER_LANGUAGE = {"sv": N_("staff.reader.sv"), "en": N_("staff.reader.en")}
@@ -83,7 +69,7 @@ def notice(services: Services, request: SipRequest, t: Texts) -> str:
         reference=request.reference,
         municipality=services.deployment.municipality(request.municipality).name,
         age=age_group(request, t),
-        role=t(ROLE[request.role]),
+        role=t(ROLE[request.role].staff),
         sent=t.datetime(request.submitted_at),
     )
 
@@ -95,7 +81,7 @@ def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, st
         "staff.queue.line",
         reference=request.reference,
         waited=waited(request, now, t),
-        status=t(STATUS[request.status]),
+        status=t(STATUS[request.status].staff),
         who=who or t("staff.nobody"),
     )
     if request.person_name:  # the private chat only: the group notice names nobody
@@ -105,7 +91,6 @@ def queue_line(request: SipRequest, now: datetime, t: Texts, names: dict[int, st
 
 def card_text(
     services: Services,
-    runner: FlowRunner,
     card: Card,
     t: Texts,
     now: datetime,
@@ -118,14 +103,14 @@ def card_text(
         t("staff.card.head", reference=r.reference, unit=unit),
         t(
             "staff.card.facts",
-            status=t(STATUS[r.status]),
-            consent=t(CONSENT[r.consent]),
+            status=t(STATUS[r.status].staff),
+            consent=t(CONSENT[r.consent].staff),
             who=names.get(r.assigned_to or 0) or t("staff.nobody"),
             sent=t.datetime(r.submitted_at),
             waited=waited(r, now, t),
             due=t.datetime(r.due_at) if r.due_at else "–",
             municipality=services.deployment.municipality(r.municipality).name,
-            role=t(ROLE[r.role]),
+            role=t(ROLE[r.role].staff),
         ),
     ]
     # Requests sent before the name had a column of its own still name the person.
@@ -142,7 +127,7 @@ def card_text(
     if r.answers is None:
         blocks.append(t("staff.card.deleted"))
     elif flow is not None:
-        blocks += runner.answer_blocks(flow, r.answers, t)
+        blocks += rendered.answer_blocks(services.deployment, flow, r.answers, t)
     blocks.append(history(card.events, t, names))
     if card.notes:
         blocks.append(notes(card.notes, t, names))
@@ -164,9 +149,9 @@ def history(events: list[RequestEvent], t: Texts, names: dict[int, str]) -> str:
         when = t.datetime(e.at)
         who = names.get(e.staff_id or 0, "")
         if e.kind == "status":
-            what = t(STATUS.get(e.value, e.value))
+            what = staff_word(STATUS, e.value, t)
         elif e.kind == "consent":
-            what = t("staff.event.consent", consent=t(CONSENT.get(e.value, e.value)))
+            what = t("staff.event.consent", consent=staff_word(CONSENT, e.value, t))
         elif e.kind == "assign":
             what = (
                 t("staff.event.assigned", who=names.get(int(e.value), e.value))

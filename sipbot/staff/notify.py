@@ -1,4 +1,7 @@
-"""Telling a unit's staff that something happened to one of their requests."""
+"""Telling a unit's staff that something happened to one of their requests, and the person
+what staff did: the words, whom they go to, queued in the caller's transaction (sipbot.outbox).
+
+The direct sends through the Bot API are the chat's (sipbot.chat.notify)."""
 
 from __future__ import annotations
 
@@ -6,15 +9,12 @@ import logging
 from datetime import datetime
 
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import TelegramError
 
 from sipbot import outbox
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.services import Services
-from sipbot.staff.card import notice
+from sipbot.staff.card import notice, open_row
 from sipbot.staff.members import members
 
 log = logging.getLogger(__name__)
@@ -29,50 +29,7 @@ UNREACHABLE = N_("staff.notice.unreachable")  # a queued message could not be de
 CONSENT_REFUSED_MEETING_OFF = N_("staff.notice.consent_refused_meeting_off")
 
 
-async def tell_unit(
-    bot: Bot, services: Services, unit_id: str, msgid: str, **values: object
-) -> bool:
-    """A short notice to the unit's staff (the reference only, never the person's words)."""
-    t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-    return await send_to_unit(bot, services, unit_id, t(msgid, **values), None) > 0
-
-
-async def announce(
-    bot: Bot, services: Services, request: SipRequest, msgid: str, **values: object
-) -> int:
-    """A short card about the request for its unit, with an Open button."""
-    t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-    text = t(msgid, **values) + "\n\n" + notice(services, request, t)
-    markup = kb([(t("staff.button.open"), f"S:o:{request.id}")])
-    return await send_to_unit(bot, services, request.unit, text, markup)
-
-
-async def send_to_unit(
-    bot: Bot, services: Services, unit_id: str, text: str, markup: InlineKeyboardMarkup | None
-) -> int:
-    """To the unit's group when it has one, else to each of its staff privately.
-
-    Returns how many chats got it.
-    """
-    unit = services.deployment.unit(unit_id)
-    targets = (
-        [unit.staff_group_chat_id]
-        if unit.staff_group_chat_id is not None
-        else [m.telegram_id for m in members(services.engine, unit_id)]
-    )
-    if not targets:
-        log.warning("staff.notice.nobody unit=%s", unit_id)
-    sent = 0
-    for chat_id in targets:
-        try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
-            sent += 1
-        except TelegramError as exc:
-            log.warning("staff.notice.failed unit=%s kind=%s", unit_id, type(exc).__name__)
-    return sent
-
-
-def _person_text(
+def person_text(
     services: Services,
     request: SipRequest,
     t: Texts,
@@ -90,35 +47,8 @@ def _person_text(
     )
 
 
-async def tell_person(
-    bot: Bot,
-    services: Services,
-    request: SipRequest,
-    msgid: str,
-    *,
-    when: datetime | None = None,
-    reply: bool = False,
-    **values: object,
-) -> bool:
-    """Tell the person (or whoever asked for them) about their request, in their words.
-
-    False if they cannot be reached: they deleted their data, or blocked the bot.
-    """
-    if request.telegram_id is None:
-        return False
-    t = services.texts_for_user(request.telegram_id)
-    text = _person_text(services, request, t, msgid, when, values)
-    markup = kb([(t("person.reply"), f"Y:{request.id}")]) if reply else None
-    try:
-        await bot.send_message(request.telegram_id, text, reply_markup=markup)
-    except TelegramError as exc:
-        log.warning("person.unreachable id=%s kind=%s", request.id, type(exc).__name__)
-        return False
-    return True
-
-
-# The same messages queued in the caller's transaction (sipbot.outbox): they arrive even if the
-# process dies right after the commit.
+# Queued in the caller's transaction (sipbot.outbox): they arrive even if the process dies
+# right after the commit.
 
 
 def unit_chats(services: Services, unit_id: str) -> list[int]:
@@ -165,7 +95,7 @@ def queue_announce(
 ) -> int:
     t = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
     text = t(msgid, **values) + "\n\n" + notice(services, request, t)
-    buttons = [[(t("staff.button.open"), f"S:o:{request.id}")]]
+    buttons = [open_row(t, request.id, N_("staff.button.open"))]
     return queue_to_unit(s, services, request, text, buttons, kind=msgid[:32])
 
 
@@ -198,12 +128,12 @@ def queue_person(
     if request.telegram_id is None:
         return False
     t = services.texts_for_user(request.telegram_id)
-    text = _person_text(services, request, t, msgid, when, values)
+    text = person_text(services, request, t, msgid, when, values)
     buttons = [[(t("person.reply"), f"Y:{request.id}")]] if reply else None
     fallback = None
     if staff_id is not None:
         st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        card = open_row(st, request.id)
         gone = st(UNREACHABLE, reference=request.reference)
         fallback = (staff_id, [outbox.text(gone, [card])])
     outbox.put(

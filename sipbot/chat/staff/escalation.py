@@ -10,11 +10,12 @@ from sqlmodel import col, select
 from telegram import Bot
 from telegram.ext import ContextTypes
 
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import send_to_unit
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
-from sipbot.keyboards import kb
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE, send_to_unit
+from sipbot.staff.notify import STAFF_LANGUAGE
 from sipbot.workdays import is_working_day
 
 log = logging.getLogger(__name__)

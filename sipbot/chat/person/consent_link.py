@@ -8,19 +8,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
-from sipbot.citizen.meeting_notice import send_notice
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import tell_unit
 from sipbot.consent import PAYLOAD_PREFIX, VALID_FOR, answer_link, check_link, create_link
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
+from sipbot.meetings.notice import send_notice
 from sipbot.services import Services
-from sipbot.staff.notify import (
-    CONSENT_AGREED,
-    CONSENT_REFUSED,
-    CONSENT_REFUSED_MEETING_OFF,
-    tell_unit,
-)
+from sipbot.staff.notify import CONSENT_AGREED, CONSENT_REFUSED, CONSENT_REFUSED_MEETING_OFF
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

@@ -9,12 +9,14 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks, outbox
+from sipbot import outbox
 from sipbot.blank import is_blank
+from sipbot.chat import callbacks
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_
 from sipbot.services import Services
 from sipbot.staff import work
+from sipbot.staff.card import open_row
 from sipbot.staff.notify import STAFF_LANGUAGE, queue_announce
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ class PersonReplies:
             return
         t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
         text = t("staff.reply_from_person", reference=request.reference, text=body.get("text", ""))
-        parts = [outbox.text(text, [[(t("staff.button.card"), f"S:o:{request.id}")]])]
+        parts = [outbox.text(text, [open_row(t, request.id)])]
         if "voice" in body:
             parts.append(outbox.voice(str(body["voice"])))
         outbox.put(

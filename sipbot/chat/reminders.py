@@ -14,16 +14,19 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import send_to_unit
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, Reminder, SipRequest
-from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
-from sipbot.meetings.booking import place_text
+from sipbot.i18n import N_
+from sipbot.meetings.notice import where
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
+from sipbot.render import answers as rendered
 from sipbot.services import Services
+from sipbot.staff.card import open_row
 from sipbot.staff.members import member
-from sipbot.staff.notify import STAFF_LANGUAGE, send_to_unit
+from sipbot.staff.notify import STAFF_LANGUAGE
 from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
@@ -31,19 +34,6 @@ SWEEP_EVERY = timedelta(seconds=10)
 BATCH = 300
 CONCURRENCY = 30  # sends in flight at once; AIORateLimiter keeps them within Telegram's limits
 MAX_ATTEMPTS = 8
-
-PLACE = {
-    "home": N_("meeting.place.home"),
-    "office": N_("meeting.place.office"),
-    "video": N_("meeting.place.video"),
-    "phone": N_("meeting.place.phone"),
-}
-
-
-def where(meeting: Meeting, t: Texts) -> str:
-    detail = place_text(meeting)
-    return t(PLACE[meeting.place]) + (f": {detail}" if detail else "")
-
 
 class ReminderSender:
     def __init__(self, services: Services) -> None:
@@ -146,7 +136,7 @@ class ReminderSender:
                 date=t.datetime(meeting.starts_at),
                 where=where(meeting, t),
             )
-            markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
+            markup = kb(open_row(t, request.id))
             if chat_id is None:
                 await send_to_unit(bot, self.s, request.unit, text, markup)
                 return
@@ -158,8 +148,8 @@ class ReminderSender:
             text = t(
                 "person.reminder.prepare",
                 date=t.datetime(meeting.starts_at),
-                goal=answers.get("main_goal", ""),
-                problems=answers.get("problems", ""),
+                goal=rendered.written(answers.get("main_goal"), t),
+                problems=rendered.written(answers.get("problems"), t),
             )
             markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
             await bot.send_message(row.chat_id, text, reply_markup=markup)

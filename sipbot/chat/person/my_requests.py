@@ -8,13 +8,14 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
-from sipbot.citizen import confirm
-from sipbot.citizen.labels import CONSENT, status_text
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.person import confirm
+from sipbot.chat.person.flow import FlowRunner
+from sipbot.chat.text import split_messages
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
-from sipbot.flows.handlers import FlowRunner, split_messages
-from sipbot.keyboards import kb
+from sipbot.labels import CONSENT, status_text
 from sipbot.requests import request_of, requests_of, withdraw
 from sipbot.services import Services
 from sipbot.staff.notify import WITHDRAWN, queue_tell_unit
@@ -100,7 +101,7 @@ class MyRequests:
             date=t.datetime(request.submitted_at),
             unit=self.s.deployment.unit(request.unit).name,
             status=status_text(request, t),
-            consent=t(CONSENT[request.consent]),
+            consent=t(CONSENT[request.consent].person),
         )
         blocks = [head]
         flow = self.s.flows.get(request.flow_id)

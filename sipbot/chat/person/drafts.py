@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+from sipbot.chat.keyboards import kb
+from sipbot.chat.person.flow import FLOW_KEY
 from sipbot.db.engine import scrub
-from sipbot.flows.handlers import FLOW_KEY
 from sipbot.i18n import N_
-from sipbot.keyboards import kb
 from sipbot.requests import purge_ended
 from sipbot.services import Services
 

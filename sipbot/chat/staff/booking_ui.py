@@ -11,84 +11,31 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
-from sipbot.citizen.meeting_notice import queue_notice
-from sipbot.db.engine import session_scope
-from sipbot.db.models import Meeting, SipRequest, StaffMember
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.staff.booking_end import BookingEnd
+from sipbot.chat.staff.pending import BOOKING_KEY, INPUT_KEY, ask_typed
+from sipbot.db.models import StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
+from sipbot.labels import PLACE, TIME_PROBLEM
 from sipbot.meetings import booking
 from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting_time, slots
-from sipbot.reminders.schedule import reminder_times
-from sipbot.services import Services
 from sipbot.staff import work
-from sipbot.status import refusal
+from sipbot.status import bookings
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-BOOKING_KEY = "booking"
-INPUT_KEY = "staff_input"  # in the staff member's user_data: what their next text is for
-INPUTS = ("book_time", "book_detail", "book_responsible", "move_time")
-PLACE_LABELS = {
-    "home": N_("staff.place.home"),
-    "office": N_("staff.place.office"),
-    "video": N_("staff.place.video"),
-    "phone": N_("staff.place.phone"),
-}
 DETAIL_ASK = {
     "office": N_("staff.ask.place_office"),
     "video": N_("staff.ask.place_video"),
     "phone": N_("staff.ask.place_phone"),
 }
-TIME_PROBLEM = {
-    "unreadable": N_("staff.time.unreadable"),
-    "weekday_mismatch": N_("staff.time.weekday_mismatch"),
-    "past": N_("staff.time.past"),
-    "too_far": N_("staff.time.too_far"),
-    "outside_hours": N_("staff.time.outside_hours"),
-}
 
 
-def input_for(services: Services, rid: int, t: Texts) -> tuple[str, str]:
-    """The line that heads every question staff answer by typing, naming the request (and
-    the person, when known) the text will go to; and the reference alone."""
-    with session_scope(services.engine) as s:
-        request = s.get(SipRequest, rid)
-        reference = request.reference if request else ""
-        name = str((request.answers or {}).get("person_name") or "") if request else ""
-    if name:
-        return t("staff.input.for_named", reference=reference, name=name), reference
-    return t("staff.input.for", reference=reference), reference
-
-
-def ask_typed(
-    services: Services, user_data: dict[str, Any], rid: int, action: str, text: str, t: Texts
-) -> str:
-    """Wait for the staff member's text for `action` on request `rid`; returns the prompt."""
-    header, reference = input_for(services, rid, t)
-    user_data[INPUT_KEY] = {"action": action, "request": rid, "reference": reference}
-    return f"{header}\n{text}"
-
-
-class StaffBooking:
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    def _notice(self, staff: StaffMember, change: str) -> booking.Then:
-        """The notice (kallelse), queued with the booking it tells of."""
-
-        def then(s: Session, request: SipRequest, meeting: Meeting) -> None:
-            queue_notice(s, self.s, request, meeting, change, staff.telegram_id)
-
-        return then
-
-    def _data(self, context: Context, staff: StaffMember) -> dict[str, Any]:
-        return context.application.user_data[staff.telegram_id]
-
+class StaffBooking(BookingEnd):
     async def start(
         self, context: Context, staff: StaffMember, rid: int, what: str, t: Texts
     ) -> None:
@@ -96,13 +43,12 @@ class StaffBooking:
         request = work.check_acting(self.s.engine, staff, rid)
         data = self._data(context, staff)
         if what == "meeting":
-            status = booking.passed_on_the_way(request.status, "meeting") or request.status
-            if (code := refusal(status, request.consent, "meeting_booked")) is not None:
+            if (code := booking.bookable(request.status, request.consent, "meeting")) is not None:
                 raise work.Refused(code)
             data[BOOKING_KEY] = {"request": rid, "kind": "meeting"}
             await self._ask_time(context, staff, rid, "book_time", t)
         elif what == "followup":
-            if request.status not in ("meeting_booked", "followup_booked"):
+            if "followup" not in bookings(request.status):
                 raise work.Refused("not_allowed")
             data[BOOKING_KEY] = {"request": rid, "kind": "followup"}
             await self._ask(context, staff, rid, "book_responsible", t("staff.ask.responsible"), t)
@@ -183,7 +129,7 @@ class StaffBooking:
             )
         elif what == "len" and callbacks.number(value) in booking.LENGTHS:
             pending["minutes"] = callbacks.number(value)
-            rows = [[(t(label), f"S:b:{rid}:place:{p}")] for p, label in PLACE_LABELS.items()]
+            rows = [[(t(words.staff), f"S:b:{rid}:place:{p}")] for p, words in PLACE.items()]
             await context.bot.send_message(
                 staff.telegram_id, t("staff.ask.place"), reply_markup=kb(*rows)
             )
@@ -281,87 +227,4 @@ class StaffBooking:
         rows = [[(t("staff.length", minutes=m), f"S:b:{rid}:len:{m}") for m in booking.LENGTHS]]
         await context.bot.send_message(
             staff.telegram_id, t("staff.ask.length"), reply_markup=kb(*rows)
-        )
-
-    async def _ask_invitees(self, context: Context, staff: StaffMember, rid: int, t: Texts) -> None:
-        """Whom to invite, from those the person chose (all of them to begin with)."""
-        state = self._data(context, staff)[BOOKING_KEY]
-        if "choices" not in state:
-            card = work.view(self.s.engine, self.s.clock, staff, rid)
-            actors = [
-                a for a in (card.request.answers or {}).get("actors") or [] if a in ACTOR_LABELS
-            ]
-            state["choices"], state["invitees"] = actors, list(actors)
-        if not state["choices"]:
-            state["convener"] = "unit"
-            await self._book(context, staff, rid, state.get("detail"), t)
-            return
-        rows = [
-            [
-                (
-                    ("✅ " if a in state["invitees"] else "▫️ ") + t(ACTOR_LABELS[a]),
-                    f"S:b:{rid}:inv:{i}",
-                )
-            ]
-            for i, a in enumerate(state["choices"])
-        ]
-        rows.append([(t("button.done"), f"S:b:{rid}:invdone")])
-        await context.bot.send_message(
-            staff.telegram_id, t("staff.ask.invitees"), reply_markup=kb(*rows)
-        )
-
-    async def _book(
-        self, context: Context, staff: StaffMember, rid: int, detail: str | None, t: Texts
-    ) -> None:
-        state = self._data(context, staff).pop(BOOKING_KEY)
-        request, meeting = booking.book(
-            self.s.engine,
-            self.s.clock,
-            staff,
-            rid,
-            kind=state["kind"],
-            starts_at=datetime.fromisoformat(state["at"]),
-            minutes=state.get("minutes", 60),
-            place=state.get("place", "office"),
-            detail=detail,
-            tz=self.s.settings.tz,
-            policy=self.s.deployment.reminders,
-            responsible=state.get("responsible"),
-            invitees=state.get("invitees"),
-            convener=state.get("convener"),
-            then=self._notice(staff, "new"),
-        )
-        log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
-        delivered = request.telegram_id is not None
-        await self._done(context, staff, rid, request.reference, delivered, t)
-        await self._short_notice(context, staff, meeting, request.reference, t)
-
-    async def _short_notice(
-        self, context: Context, staff: StaffMember, meeting: Meeting, reference: str, t: Texts
-    ) -> None:
-        """Booked so soon that no reminder can come: staff hear it and remind the person."""
-        times = reminder_times(
-            meeting.starts_at, self.s.clock(), self.s.settings.tz, self.s.deployment.reminders
-        )
-        if not any(kind != "prepare" for kind, _ in times):
-            await context.bot.send_message(
-                staff.telegram_id, t("staff.done.short_notice", reference=reference)
-            )
-
-    async def _done(
-        self,
-        context: Context,
-        staff: StaffMember,
-        rid: int,
-        reference: str,
-        delivered: bool,
-        t: Texts,
-    ) -> None:
-        msgid = N_("staff.done.booked")
-        if not delivered:
-            msgid = N_("staff.refused.unreachable")
-        await context.bot.send_message(
-            staff.telegram_id,
-            t(msgid, reference=reference),
-            reply_markup=kb([(t("staff.button.card"), f"S:o:{rid}")]),
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
 from sipbot.i18n import N_
-from sipbot.keyboards import kb
 from sipbot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -8,14 +8,14 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
+from sipbot.chat import callbacks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import announce
 from sipbot.db.engine import session_scope
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import members
 from sipbot.staff.audit import audit, refused_attempt
-from sipbot.staff.notify import announce
 from sipbot.stats import unit_stats
 
 log = logging.getLogger(__name__)

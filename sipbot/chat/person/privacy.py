@@ -7,15 +7,16 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot.citizen import confirm
-from sipbot.citizen.drafts import DRAFT_DAYS
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import tell_unit
+from sipbot.chat.persistence import persist_now
+from sipbot.chat.person import confirm
+from sipbot.chat.person.drafts import DRAFT_DAYS
 from sipbot.db.engine import scrub
-from sipbot.db.persistence import persist_now
-from sipbot.keyboards import kb
 from sipbot.people import forget
 from sipbot.requests import delete_person_requests
 from sipbot.services import Services
-from sipbot.staff.notify import DELETED, tell_unit
+from sipbot.staff.notify import DELETED
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

@@ -22,31 +22,31 @@ from telegram.ext import (
     filters,
 )
 
-from sipbot import callbacks
-from sipbot.citizen.about import AboutPages
-from sipbot.citizen.consent_link import ConsentLinks
-from sipbot.citizen.drafts import SWEEP_EVERY, DraftKeeper
-from sipbot.citizen.meeting_notice import NoticeAnswers
-from sipbot.citizen.my_requests import MyRequests
-from sipbot.citizen.privacy import Privacy
-from sipbot.citizen.replies import PersonReplies
-from sipbot.citizen.start import REQUEST_FLOW, CitizenStart
-from sipbot.citizen.submit import RequestSubmit
-from sipbot.concurrency import PerChatProcessor
-from sipbot.db.persistence import DatabasePersistence, persist_now
-from sipbot.flows.handlers import FlowRunner
+from sipbot.chat import callbacks
+from sipbot.chat.concurrency import PerChatProcessor
+from sipbot.chat.outbox_sender import SWEEP_EVERY as OUTBOX_EVERY
+from sipbot.chat.outbox_sender import OutboxSender
+from sipbot.chat.persistence import DatabasePersistence, persist_now
+from sipbot.chat.person.about import AboutPages
+from sipbot.chat.person.consent_link import ConsentLinks
+from sipbot.chat.person.drafts import SWEEP_EVERY, DraftKeeper
+from sipbot.chat.person.flow import FlowRunner
+from sipbot.chat.person.my_requests import MyRequests
+from sipbot.chat.person.notice_answers import NoticeAnswers
+from sipbot.chat.person.privacy import Privacy
+from sipbot.chat.person.replies import PersonReplies
+from sipbot.chat.person.start import REQUEST_FLOW, CitizenStart
+from sipbot.chat.person.submit import RequestSubmit
+from sipbot.chat.ratelimit import WindowRateLimiter
+from sipbot.chat.reminders import SWEEP_EVERY as REMIND_EVERY
+from sipbot.chat.reminders import ReminderSender
+from sipbot.chat.staff.escalation import ESCALATE_EVERY, Escalator
+from sipbot.chat.staff.handlers import StaffBot
+from sipbot.chat.staff.team import Team
+from sipbot.chat.updates import SipBot, seen
 from sipbot.i18n import N_
-from sipbot.outbox import SWEEP_EVERY as OUTBOX_EVERY
-from sipbot.outbox import OutboxSender
-from sipbot.ratelimit import WindowRateLimiter
-from sipbot.reminders.sender import SWEEP_EVERY as REMIND_EVERY
-from sipbot.reminders.sender import ReminderSender
 from sipbot.services import Services
-from sipbot.staff.escalation import ESCALATE_EVERY, Escalator
-from sipbot.staff.handlers import StaffBot
 from sipbot.staff.members import INVITE_PREFIX
-from sipbot.staff.team import Team
-from sipbot.updates import SipBot, seen
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -81,7 +81,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     about = AboutPages(services)
     my_requests = MyRequests(services, runner)
     privacy = Privacy(services)
-    staff = StaffBot(services, runner)
+    staff = StaffBot(services)
     team = Team(services)
     replies = PersonReplies(services)
     start = CitizenStart(
@@ -123,7 +123,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     # is the person's, or an admin's, and does nothing but say so.
     app.add_handler(CallbackQueryHandler(private_only, pattern=r"^(?!S:)"), group=-6)
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, typed_input), group=-5)
-    # Each button family by its whole grammar (sipbot/callbacks.py); anything else, old or
+    # Each button family by its whole grammar (sipbot/chat/callbacks.py); anything else, old or
     # forged, goes to the last handler.
     app.add_handlers(
         [
@@ -138,8 +138,9 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
             CommandHandler("stats", team.stats, filters=private),
             CallbackQueryHandler(team.on_button, pattern=callbacks.TEAM),
             CallbackQueryHandler(staff.cancel_input, pattern=callbacks.STAFF_CANCEL),
-            # Any S: data: forged staff data is refused there and recorded as an attempt.
-            CallbackQueryHandler(staff.on_callback, pattern=r"^S:"),
+            # One handler per staff button; then any other S: data (forged, old), refused
+            # and recorded as an attempt.
+            *staff.callback_handlers(),
             CallbackQueryHandler(replies.on_reply_button, pattern=callbacks.REPLY),
             CallbackQueryHandler(notices.on_button, pattern=callbacks.NOTICE),
             CallbackQueryHandler(start.on_language, pattern=callbacks.LANGUAGE),

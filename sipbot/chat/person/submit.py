@@ -7,14 +7,14 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot.citizen.consent_link import ConsentLinks
+from sipbot.chat.keyboards import kb
+from sipbot.chat.notify import announce
+from sipbot.chat.person.consent_link import ConsentLinks
 from sipbot.flows.engine import State, final_answers
 from sipbot.flows.model import Flow
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb
 from sipbot.requests import submit_request
 from sipbot.services import Services
-from sipbot.staff.notify import announce
 
 log = logging.getLogger(__name__)
 CONSENT_BY_ROLE = {

@@ -8,14 +8,14 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot.citizen.about import AboutPages
-from sipbot.citizen.consent_link import ConsentLinks
-from sipbot.citizen.my_requests import MyRequests
-from sipbot.citizen.privacy import Privacy
+from sipbot.chat.keyboards import kb as _kb
+from sipbot.chat.person.about import AboutPages
+from sipbot.chat.person.consent_link import ConsentLinks
+from sipbot.chat.person.flow import FLOW_KEY, FlowRunner, current
+from sipbot.chat.person.my_requests import MyRequests
+from sipbot.chat.person.privacy import Privacy
 from sipbot.consent import PAYLOAD_PREFIX
-from sipbot.flows.handlers import FLOW_KEY, FlowRunner, current
 from sipbot.i18n import N_, Texts
-from sipbot.keyboards import kb as _kb
 from sipbot.people import is_known, save_preferences
 from sipbot.services import Services
 

@@ -43,6 +43,28 @@ REQUESTS = grammar(
 )
 REGISTER = grammar(r"R:(?P<register>plain|easy)")
 STAFF_CANCEL = grammar(r"S:x:0")
+# The staff card's buttons, one grammar per action: S:<action>:<request>[:<argument>].
+# An argument the code writes from a list it checks again (a unit, a status, a consent way,
+# a booking step) is matched as any word, so that a forged one is refused by that check.
+_RID = rf"(?P<request>{NUMBER})"
+_WORD = r"[^:]*"
+STAFF_QUEUE = grammar(rf"S:q:(?P<tab>new|mine|overdue|open|closed):(?P<page>{NUMBER})")
+STAFF_OPEN = grammar(rf"S:o:{_RID}")
+STAFF_CLAIM = grammar(rf"S:c:{_RID}")
+STAFF_RELEASE = grammar(rf"S:r:{_RID}")
+STAFF_ASSIGN = grammar(rf"S:A:{_RID}(?::(?P<colleague>{NUMBER}))?")
+STAFF_TRANSFER = grammar(rf"S:T:{_RID}(?::(?P<unit>{_WORD}))?")
+STAFF_CONSENT = grammar(rf"S:k:{_RID}(?::(?P<how>{_WORD}))?")
+STAFF_MESSAGE = grammar(rf"S:m:{_RID}")
+STAFF_NOTE = grammar(rf"S:n:{_RID}")
+STAFF_DECLINE = grammar(rf"S:d:{_RID}")
+STAFF_STATUS = grammar(rf"S:s:{_RID}(?::(?P<status>{_WORD}))?")
+STAFF_CLOSE_YES = grammar(rf"S:Z:{_RID}")
+STAFF_BOOKING = grammar(rf"S:b:{_RID}:(?P<what>{_WORD})(?::(?P<value>{_WORD}))?")
+STAFF_VOICE = grammar(rf"S:v:{_RID}:(?P<index>{NUMBER})")
+STAFF_PDF = grammar(rf"S:p:{_RID}")
+STAFF_JSON = grammar(rf"S:j:{_RID}")
+STAFF_ANY = re.compile(r"S:")  # anything else in the staff family: refused, and recorded
 CANCEL = grammar(r"X:(?P<choice>yes|no)")
 REPLY = grammar(rf"Y:(?P<request>{NUMBER})")
 

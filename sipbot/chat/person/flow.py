@@ -12,14 +12,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sipbot import callbacks
 from sipbot.blank import is_blank
-from sipbot.db.persistence import persist_now
-from sipbot.deployment import ACTOR_LABELS
+from sipbot.chat import callbacks
+from sipbot.chat.persistence import persist_now
+from sipbot.chat.text import split_messages
 from sipbot.flows import engine
 from sipbot.flows.engine import State
 from sipbot.flows.model import Flow, Step
 from sipbot.i18n import N_, Texts
+from sipbot.render import answers as rendered
 from sipbot.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,6 @@ Context = ContextTypes.DEFAULT_TYPE
 # Called with the flow's final answers when the person presses Send on the review.
 Submit = Callable[[Update, Context, Flow, State, Texts], Awaitable[None]]
 
-TELEGRAM_TEXT_LIMIT = 4096
 FLOW_KEY = "flow"
 # Swedish or international numbers, with the usual spaces and dashes.
 PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,18}[0-9]")
@@ -42,17 +42,6 @@ def current(context: Context) -> State | None:
     return (context.user_data or {}).get(FLOW_KEY)
 
 
-def split_messages(blocks: list[str]) -> list[str]:
-    """Join blocks into as few messages as fit Telegram's limit, never splitting a block."""
-    parts: list[str] = [""]
-    for block in blocks:
-        block = block[: TELEGRAM_TEXT_LIMIT - 10]
-        if len(parts[-1]) + len(block) + 2 > TELEGRAM_TEXT_LIMIT:
-            parts.append("")
-        parts[-1] = f"{parts[-1]}\n\n{block}" if parts[-1] else block
-    return parts
-
-
 class FlowRunner:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -64,49 +53,17 @@ class FlowRunner:
 
     def options(self, flow: Flow, step: Step, state: State, t: Texts) -> list[tuple[str, str]]:
         """(id, shown text) for a choice or multi step, in button order."""
-        out: list[tuple[str, str]] = []
-        if step.options_from == "municipalities":
-            out += [(m.id, m.name) for m in self.s.deployment.municipalities]
-        elif step.options_from == "actors":
-            out += [(a, t(ACTOR_LABELS[a])) for a in self.s.deployment.actors]
-        elif step.options_from == "chosen_actors":
-            chosen = engine.chosen_options(flow, step, state["answers"]) or []
-            out += [(a, t(ACTOR_LABELS[a])) for a in chosen]
-        out += [(o.id, t(o.label)) for o in (*step.options, *step.extra_options)]
-        return out
+        return rendered.options(self.s.deployment, flow, step, state["answers"], t)
 
     def show_answer(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
-        value = state["answers"].get(step.id)
-        if value is None:
-            return t("review.skipped")
-        if step.kind in ("choice", "multi"):
-            names = dict(self.options(flow, step, state, t))
-            chosen = [value] if step.kind == "choice" else value
-            return ", ".join(names.get(v, v) for v in chosen) or t("review.none")
-        if step.kind == "list":
-            return "\n".join(f"• {self._text(v, t)}" for v in value) or t("review.none")
-        if step.kind == "each":
-            lines = [
-                f"• {self._item_label(k, t)}: {self._text(v, t)}"
-                for k, v in value.items()
-                if v is not None
-            ]
-            return "\n".join(lines) or t("review.none")
-        return self._text(value, t)
+        return rendered.show_answer(self.s.deployment, flow, step, state["answers"], t)
 
     @staticmethod
     def _earlier_item(flow: Flow, step: Step, state: State) -> Any:
         return engine.earlier_item(step, state, engine.each_item(flow, step, state))
 
-    @staticmethod
-    def _item_label(item: str, t: Texts) -> str:
-        return t(ACTOR_LABELS[item]) if item in ACTOR_LABELS else item
-
-    @staticmethod
-    def _text(value: Any, t: Texts) -> str:
-        if isinstance(value, dict) and "voice" in value:
-            return t("review.voice", seconds=value.get("duration", 0))
-        return str(value)
+    _item_label = staticmethod(rendered.item_label)
+    _text = staticmethod(rendered.text)
 
     # -- asking --------------------------------------------------------------------------
 
@@ -262,14 +219,9 @@ class FlowRunner:
             rows.append([self._button(state, t("button.back"), "b")])
         return InlineKeyboardMarkup(rows) if rows else None
 
-    def answer_blocks(self, flow: Flow, answers: dict[str, Any], t: Texts) -> list[str]:
+    def answer_blocks(self, flow: Flow, given: dict[str, Any], t: Texts) -> list[str]:
         """Each answered step as its title and the answer, in flow order."""
-        state: State = {"answers": answers}
-        return [
-            f"{t(step.title)}\n{self.show_answer(flow, step, state, t)}"
-            for step in flow.steps
-            if step.title and engine.visible(step, answers) and step.id in answers
-        ]
+        return rendered.answer_blocks(self.s.deployment, flow, given, t)
 
     def _review_text(self, flow: Flow, state: State, t: Texts) -> list[str]:
         blocks = [t(flow.step(state["step"]).ask), *self.answer_blocks(flow, state["answers"], t)]

@@ -1,27 +1,27 @@
-"""The meeting notice (kallelse) and its calendar file; the person's answers to it."""
+"""The meeting notice (kallelse) and its calendar file, queued in the booking's transaction.
+
+No channel: the chat's staff side and, next, the web desk queue it from here."""
 
 from __future__ import annotations
 
 import logging
 
 from sqlmodel import Session
-from telegram import Update
-from telegram.ext import ContextTypes
 
-from sipbot import callbacks, outbox
-from sipbot.citizen.replies import REPLY_KEY
+from sipbot import outbox
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
-from sipbot.meetings.booking import person_answer
+from sipbot.labels import PLACE
+from sipbot.meetings.booking import place_text
 from sipbot.meetings.ics import meeting_ics
-from sipbot.reminders.sender import where
+from sipbot.render import answers as rendered
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE, queue_announce
+from sipbot.staff.card import open_row
+from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE
 
 log = logging.getLogger(__name__)
-Context = ContextTypes.DEFAULT_TYPE
 NOTICE = {
     ("meeting", "new"): N_("person.notice.meeting"),
     ("meeting", "moved"): N_("person.notice.moved"),
@@ -30,6 +30,11 @@ NOTICE = {
     ("followup", "moved"): N_("person.notice.followup_moved"),
     ("followup", "cancelled"): N_("person.notice.followup_cancelled"),
 }
+
+
+def where(meeting: Meeting, t: Texts) -> str:
+    detail = place_text(meeting)
+    return t(PLACE[meeting.place].person) + (f": {detail}" if detail else "")
 
 
 def invitees(request: SipRequest, meeting: Meeting, t: Texts) -> str:
@@ -83,8 +88,8 @@ def queue_notice(
         minutes=meeting.minutes,
         where=where(meeting, t),
         who=invitees(request, meeting, t),
-        goal=answers.get("main_goal", ""),
-        problems=answers.get("problems", "") if isinstance(answers.get("problems"), str) else "",
+        goal=rendered.written(answers.get("main_goal"), t),
+        problems=rendered.written(answers.get("problems"), t),
         responsible=(meeting.place_detail or {}).get("responsible") or "–",
     )
     buttons = None
@@ -113,7 +118,7 @@ def queue_notice(
     fallback = None
     if staff_id is not None:
         st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [(st("staff.button.card"), f"S:o:{request.id}")]
+        card = open_row(st, request.id)
         unreachable = st(UNREACHABLE, reference=request.reference)
         fallback = (staff_id, [outbox.text(unreachable, [card])])
     outbox.put(
@@ -127,59 +132,3 @@ def queue_notice(
     )
     log.info("notice.queued id=%s kind=%s change=%s", request.id, meeting.kind, change)
     return True
-
-
-class NoticeAnswers:
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    async def on_button(self, update: Update, context: Context) -> None:
-        query = update.callback_query
-        assert query is not None and update.effective_user is not None
-        await query.answer()
-        fields = callbacks.parse(callbacks.NOTICE, query.data) or {}
-        choice, meeting_id = fields.get("choice"), callbacks.number(fields.get("meeting"))
-        t = self.s.texts_for(update)
-        chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        if choice not in ("yes", "other") or meeting_id is None:
-            return
-        answer = "can_come" if choice == "yes" else "other_time"
-        result = person_answer(
-            self.s.engine,
-            self.s.clock,
-            update.effective_user.id,
-            meeting_id,
-            answer,
-            then=lambda s, r, _m: self._tell_staff(s, r, answer),
-        )
-        if result is None:
-            await context.bot.send_message(chat_id, t("person.notice.gone"))
-            return
-        request, _ = result
-        log.info("notice.answer id=%s answer=%s", request.id, answer)
-        if choice == "yes":
-            await context.bot.send_message(chat_id, t("person.notice.thanks"))
-        else:
-            # Their reason goes to staff through the reply relay, like any reply.
-            context.user_data[REPLY_KEY] = request.id  # type: ignore[index]
-            await context.bot.send_message(chat_id, t("person.notice.other_time_ask"))
-
-    def _tell_staff(self, s: Session, request: SipRequest, answer: str) -> None:
-        """To whoever has the request; to the unit when no one does (queued with the answer)."""
-        msgid = N_("staff.notice.can_come")
-        if answer == "other_time":
-            msgid = N_("staff.notice.other_time")
-        if request.assigned_to is None:
-            queue_announce(s, self.s, request, msgid, reference=request.reference)
-            return
-        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [[(st("staff.button.card"), f"S:o:{request.id}")]]
-        text = st(msgid, reference=request.reference)
-        outbox.put(
-            s,
-            self.s.clock(),
-            request.assigned_to,
-            [outbox.text(text, card)],
-            kind=f"notice.{answer}",
-            request_id=request.id,
-        )

@@ -12,10 +12,10 @@ from telegram import Update
 from telegram.ext import BasePersistence, CallbackContext, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
+from sipbot.chat.updates import remember
 from sipbot.clock import Clock, utcnow
 from sipbot.db.engine import session_scope
 from sipbot.db.models import BotData, ChatData, ConversationState, UserData
-from sipbot.updates import remember
 
 Data = dict[Any, Any]
 
