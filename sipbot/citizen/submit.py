@@ -14,7 +14,7 @@ from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.requests import submit_request
 from sipbot.services import Services
-from sipbot.staff.notify import announce
+from sipbot.staff import notify
 
 log = logging.getLogger(__name__)
 CONSENT_BY_ROLE = {
@@ -56,6 +56,7 @@ class RequestSubmit:
             easy=t.easy,
             tz=self.s.settings.tz,
             draft_key=state.get("draft"),
+            then=notify.new_request(self.s),  # the unit's card, stored with the request
         )
         # Sent again from the same draft (e.g. the bot died before the receipt went out):
         # the same request, and what follows storing it is done again (at least once).
@@ -70,6 +71,5 @@ class RequestSubmit:
             ),
             reply_markup=kb([(t("menu.requests"), "M:requests")], [(t("button.menu"), "M:menu")]),
         )
-        await announce(context.bot, self.s, request, N_("staff.notice.new"))
         if request.consent == "awaiting_person":
             await self.links.offer(context, update.effective_chat.id, request, t)

@@ -15,7 +15,6 @@ from sqlmodel import Session
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
-from sipbot.citizen.meeting_notice import queue_notice
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
@@ -26,6 +25,7 @@ from sipbot.meetings.times import TimeProblem, check_meeting_time, parse_meeting
 from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
 from sipbot.staff import work
+from sipbot.staff.notify import queue_notice
 from sipbot.status import refusal
 
 log = logging.getLogger(__name__)

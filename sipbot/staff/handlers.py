@@ -12,14 +12,12 @@ import json
 import logging
 from typing import Any
 
-from sqlmodel import Session
 from telegram import BotCommand, BotCommandScopeChat, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
 from sipbot.blank import is_blank
-from sipbot.citizen.meeting_notice import send_notice
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.documents.request_doc import request_json, request_pdf
@@ -28,10 +26,9 @@ from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
 from sipbot.staff import card as cards
-from sipbot.staff import members, queue, work
+from sipbot.staff import members, notify, queue, work
 from sipbot.staff.audit import audit, refused_attempt
 from sipbot.staff.booking_ui import BOOKING_KEY, INPUT_KEY, INPUTS, StaffBooking, ask_typed
-from sipbot.staff.notify import announce, queue_person, tell_person
 from sipbot.status import OPEN, STAFF_MOVES, refusal
 
 log = logging.getLogger(__name__)
@@ -91,12 +88,6 @@ CONSENT_HOW = {
     "spoken": N_("staff.consent.spoken"),
     "written": N_("staff.consent.written"),
 }
-# What the person is told when staff move their request; None: nothing to tell.
-PERSON_STATUS = {
-    "contacted": N_("person.status.contacted"),
-}
-# Closed: "the plan has ended" only once there is a plan.
-CLOSED_BEFORE_PLAN = ("new", "contacted", "meeting_booked")
 CLOSE_KEY = "staff_close"  # in user_data: the request and reason waiting for "Ja, avsluta"
 TEXT_LIMIT = 2000
 
@@ -345,7 +336,7 @@ class StaffBot:
         engine, clock = self.s.engine, self.s.clock
         chat_id = staff.telegram_id
         if op == "c":
-            request = work.claim(engine, clock, staff, rid, then=self._tell_claimed)
+            request = work.claim(engine, clock, staff, rid, then=notify.claimed(self.s))
             await query.answer()
             await self._done(context, staff, request, "claim", t)
         elif op == "r":
@@ -361,11 +352,11 @@ class StaffBot:
             ]
             await context.bot.send_message(chat_id, t("staff.ask.assign"), reply_markup=kb(*rows))
         elif op == "A" and (colleague := callbacks.number(arg)) is not None:
-            request = work.assign(engine, clock, staff, rid, colleague)
+            request = work.assign(
+                engine, clock, staff, rid, colleague, then=notify.assigned(self.s, staff)
+            )
             await query.answer()
             await self._done(context, staff, request, "assign", t)
-            if colleague != staff.telegram_id:
-                await self._tell_staff(context, colleague, N_("staff.assigned_to_you"), request, t)
         elif op == "T" and arg is None:
             work.check_acting(engine, staff, rid)
             await query.answer()
@@ -431,18 +422,20 @@ class StaffBot:
             pending = context.application.user_data[staff.telegram_id].pop(CLOSE_KEY, None)
             if not pending or pending.get("request") != rid:
                 raise work.Refused("not_allowed")  # an old or another card's confirmation
-            closed = work.close(engine, clock, staff, rid, pending["reason"])
+            closed = work.close(
+                engine, clock, staff, rid, pending["reason"], then=notify.closed(self.s)
+            )
             await query.answer()
-            await self._closed(context, staff, closed, t)
+            await self._done(context, staff, closed.request, "status", t)
         elif op == "s" and arg is not None:
             if arg in ("meeting_booked", "followup_booked", "plan_made"):
                 what = "meeting" if arg == "meeting_booked" else "followup"
                 await self.booking.start(context, staff, rid, what, t)  # may refuse
                 await query.answer()
                 return
-            request = work.move(engine, clock, staff, rid, arg)
+            request = work.move(engine, clock, staff, rid, arg, then=notify.moved(self.s))
             await query.answer()
-            await self._moved(context, staff, request, t)
+            await self._done(context, staff, request, "status", t)
         elif op == "b" and arg is not None:
             parts = (query.data or "").split(":")
             value = parts[4] if len(parts) > 4 else ""
@@ -584,47 +577,31 @@ class StaffBot:
             request = work.view(engine, clock, staff, rid).request
             await self._done(context, staff, request, "note", t)
         elif action == "message":
-            request = work.message_person(engine, clock, staff, rid, text)
-            delivered = await tell_person(
-                context.bot, self.s, request, N_("person.staff_message"), text=text, reply=True
-            )
-            await self._done(context, staff, request, "message" if delivered else "unreachable", t)
+            tell = notify.staff_message(self.s, text)
+            request = work.message_person(engine, clock, staff, rid, text, then=tell)
+            await self._done(context, staff, request, "message", t)
         elif action == "transfer":
             unit_ids = [u.id for u in self.s.deployment.units]
-            request, cancelled = work.transfer(
-                engine, clock, staff, rid, pending["unit"], unit_ids, text
+            tell = notify.transferred(self.s, staff)
+            request, _ = work.transfer(
+                engine, clock, staff, rid, pending["unit"], unit_ids, text, then=tell
             )
             await self._done(context, staff, request, "transfer", t)
-            for meeting in cancelled:  # the old unit's meeting: the person's calendar drops it
-                await send_notice(context.bot, self.s, request, meeting, "cancelled")
-            await self._tell_unit_transfer(context, request, staff)
-            await tell_person(
-                context.bot,
-                self.s,
-                request,
-                N_("person.status.transferred"),
-                unit=self.s.deployment.unit(request.unit).name,
-            )
         elif action == "decline":
             await self._ask_input(context, staff, "suggestion", rid, t, reason=text)
         elif action == "suggestion":
-            request = work.decline(engine, clock, staff, rid, pending["reason"], text)
-            await self._done(context, staff, request, "decline", t)
-            await tell_person(
-                context.bot,
-                self.s,
-                request,
-                N_("person.status.declined"),
-                reason=pending["reason"],
-                suggestion=text,
+            tell = notify.person_status(
+                self.s, N_("person.status.declined"), reason=pending["reason"], suggestion=text
             )
+            request = work.decline(engine, clock, staff, rid, pending["reason"], text, then=tell)
+            await self._done(context, staff, request, "decline", t)
         elif action == "override":
             today = clock().astimezone(self.s.settings.tz).date()
+            tell = notify.person_status(self.s, N_("person.status.consent_override"))
             request = work.confirm_consent(
-                engine, clock, staff, rid, pending["how"], today, override_reason=text
+                engine, clock, staff, rid, pending["how"], today, override_reason=text, then=tell
             )
             await self._done(context, staff, request, "consent", t)
-            await tell_person(context.bot, self.s, request, N_("person.status.consent_override"))
         elif action == "close":
             request = work.check_acting(engine, staff, rid)
             context.user_data[CLOSE_KEY] = {"request": rid, "reason": text}  # type: ignore[index]
@@ -652,54 +629,6 @@ class StaffBot:
                 [(t("staff.button.card"), f"S:o:{request.id}")],
                 [(t("staff.button.queue"), "S:q:mine:0")],
             ),
-        )
-
-    async def _moved(
-        self, context: Context, staff: StaffMember, request: SipRequest, t: Texts
-    ) -> None:
-        await self._done(context, staff, request, "status", t)
-        msgid = PERSON_STATUS.get(request.status)
-        if msgid is not None:
-            await tell_person(context.bot, self.s, request, msgid)
-
-    def _tell_claimed(self, s: Session, request: SipRequest) -> None:
-        queue_person(
-            s, self.s, request, N_("person.status.claimed"), staff_id=request.assigned_to
-        )
-
-    async def _closed(
-        self, context: Context, staff: StaffMember, closed: work.Closed, t: Texts
-    ) -> None:
-        request = closed.request
-        await self._done(context, staff, request, "status", t)
-        for meeting in closed.cancelled:  # a follow-up still ahead leaves the calendar too
-            await send_notice(context.bot, self.s, request, meeting, "cancelled")
-        msgid = N_("person.status.closed")
-        if closed.was in CLOSED_BEFORE_PLAN:
-            msgid = N_("person.status.closed_early")
-        await tell_person(context.bot, self.s, request, msgid)
-
-    async def _tell_staff(
-        self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts
-    ) -> None:
-        try:
-            await context.bot.send_message(
-                staff_id,
-                t(msgid, reference=request.reference),
-                reply_markup=kb([(t("staff.button.card"), f"S:o:{request.id}")]),
-            )
-        except TelegramError as exc:
-            log.warning("staff.tell_failed kind=%s", type(exc).__name__)
-
-    async def _tell_unit_transfer(
-        self, context: Context, request: SipRequest, staff: StaffMember
-    ) -> None:
-        await announce(
-            context.bot,
-            self.s,
-            request,
-            N_("staff.notice.transferred"),
-            from_unit=self.s.deployment.unit(staff.unit).name,
         )
 
     async def _not_available(self, update: Update, context: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
@@ -94,13 +95,17 @@ def members(engine: Engine, unit: str | None = None) -> list[StaffMember]:
 
 
 def remove(
-    engine: Engine, clock: Clock, telegram_id: int, by: int | None = None
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    by: int | None = None,
+    then: Callable[[Session, SipRequest], object] | None = None,
 ) -> list[SipRequest] | None:
     """Take away staff access (the row stays, so the audit log keeps its names).
 
     The open requests they held go back to their unit's queue, unassigned, in the same
-    transaction; returns those (the caller tells the unit), or None if there was no such
-    active member.
+    transaction; returns those, or None if there was no such active member. `then` tells
+    the unit of each, in the same transaction.
     """
     with session_scope(engine) as s:
         found = s.get(StaffMember, telegram_id)
@@ -110,7 +115,10 @@ def remove(
         found.active = False
         s.add(found)
         audit(s, now, by, "staff.remove", detail=f"staff={telegram_id} unit={found.unit}")
-        return _return_held(s, now, telegram_id, by)
+        returned = _return_held(s, now, telegram_id, by)
+        for request in returned if then is not None else []:
+            then(s, request)  # type: ignore[misc]
+        return returned
 
 
 def _held(s: Session, telegram_id: int) -> list[SipRequest]:

@@ -13,9 +13,8 @@ from sipbot.db.engine import session_scope
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.services import Services
-from sipbot.staff import members
+from sipbot.staff import members, notify
 from sipbot.staff.audit import audit, refused_attempt
-from sipbot.staff.notify import announce
 from sipbot.stats import unit_stats
 
 log = logging.getLogger(__name__)
@@ -130,12 +129,14 @@ class Team:
             target = self._colleague(admin, arg)
             assert target is not None
             returned = members.remove(
-                self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id
+                self.s.engine,
+                self.s.clock,
+                target.telegram_id,
+                by=admin.telegram_id,
+                then=notify.returned(self.s),  # back in the queue: the unit hears, queued
             )
             log.info("staff.removed unit=%s returned=%s", admin.unit, len(returned or []))
             await query.answer(t("staff.team.removed"))
-            for request in returned or []:  # back in the queue: the unit is told
-                await announce(context.bot, self.s, request, N_("staff.notice.returned"))
             await self._show(context, chat_id, admin, t)
         elif action == "hand" and (source := self._colleague(admin, arg)) is not None:
             await query.answer()
