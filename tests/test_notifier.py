@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sipbot import outbox
 from sipbot.db.engine import session_scope
 from sipbot.i18n import N_
@@ -140,3 +142,29 @@ async def test_a_full_staff_group_does_not_hold_up_a_persons_message(
             await sender.idle()
         finally:
             outbox._wake = None
+
+
+@pytest.mark.parametrize(("status", "wait"), [(500, 5), (429, 7)])
+async def test_a_failed_send_is_tried_again_after_its_wait_and_arrives_once(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock, status: int, wait: int
+) -> None:
+    anna = Staff(emu, bot.services, 1231, "Anna")
+    await anna.enrol("ostersund")
+    person, request, _ = await request_through(emu, bot, 1232, "sv", False, BRANCHES["self"][0])
+    fault = emu.inject("sendMessage", status=status, times=1, chat_id=1232, retry_after=7)
+    await _claims(anna, request.reference)
+    await fault.hit.wait()
+    sender = OutboxSender(bot.services)  # the timed sweep, run by hand on the test's clock
+    await sender.sweep(bot.app.bot)
+    await sender.idle()
+    clock.advance(seconds=wait - 1)
+    await sender.sweep(bot.app.bot)
+    await sender.idle()
+    unit = bot.services.deployment.unit(request.unit).name
+    claimed = person.t("person.status.claimed", reference=request.reference, unit=unit)
+    assert claimed not in [m.text for m in person.user.messages]  # not before its time
+    clock.advance(seconds=1)
+    await sender.sweep(bot.app.bot)
+    await person.sees("person.status.claimed", reference=request.reference)
+    await sender.idle()
+    assert [m.text for m in person.user.messages].count(claimed) == 1
