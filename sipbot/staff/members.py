@@ -146,9 +146,15 @@ def _return_held(
 
 
 def hand_over(
-    engine: Engine, clock: Clock, admin: StaffMember, from_id: int, to_id: int
+    engine: Engine,
+    clock: Clock,
+    admin: StaffMember,
+    from_id: int,
+    to_id: int,
+    then: Callable[[Session, list[SipRequest]], object] | None = None,
 ) -> list[SipRequest]:
-    """An admin gives all of one member's open requests of the unit to a colleague at once."""
+    """An admin gives all of one member's open requests of the unit to a colleague at once;
+    `then` tells the colleague, in the same transaction."""
     with session_scope(engine) as s:
         to = s.get(StaffMember, to_id)
         source = s.get(StaffMember, from_id)
@@ -168,6 +174,8 @@ def hand_over(
             request.assigned_to = to_id
             record(s, request, now, "assign", str(to_id), "staff", admin.telegram_id)
             audit(s, now, admin.telegram_id, "assign", request.id, f"to={to_id} from={from_id}")
+        if then is not None and moved:
+            then(s, moved)
         return moved
 
 

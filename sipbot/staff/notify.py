@@ -491,6 +491,23 @@ def returned(services: Services) -> Then:
     return then
 
 
+def handed_over(
+    services: Services, admin: StaffMember, to_id: int
+) -> Callable[[Session, list[SipRequest]], None]:
+    """An admin gave a colleague someone's requests: the colleague hears which, in their
+    words (the admin saw it happen)."""
+
+    def then(s: Session, moved: list[SipRequest]) -> None:
+        if to_id == admin.telegram_id:
+            return
+        t = staff_texts(s, services, to_id)
+        refs = ", ".join(r.reference for r in moved)
+        text = t("staff.team.handed_to_you", count=len(moved), references=refs)
+        outbox.put(s, services.clock(), to_id, [outbox.text(text)], kind="staff.handed_over")
+
+    return then
+
+
 def reply_forwarded(services: Services, body: dict[str, Any]) -> Then:
     """The person's reply to whoever has the request, in that member's words; to the unit
     if no one has it."""

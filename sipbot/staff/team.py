@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
@@ -176,8 +175,9 @@ class Team:
             )
             await query.answer(t("staff.not_available"))
             return
+        tell = notify.handed_over(self.s, admin, to.telegram_id)
         moved = members.hand_over(
-            self.s.engine, self.s.clock, admin, source.telegram_id, to.telegram_id
+            self.s.engine, self.s.clock, admin, source.telegram_id, to.telegram_id, then=tell
         )
         log.info("staff.handed_over unit=%s count=%s", admin.unit, len(moved))
         await query.answer()
@@ -185,14 +185,6 @@ class Team:
             admin.telegram_id,
             t("staff.team.handed", count=len(moved), name=to.name or to.telegram_id),
         )
-        if moved and to.telegram_id != admin.telegram_id:
-            refs = ", ".join(r.reference for r in moved)
-            try:
-                await context.bot.send_message(
-                    to.telegram_id, t("staff.team.handed_to_you", count=len(moved), references=refs)
-                )
-            except TelegramError as exc:
-                log.warning("staff.tell_failed kind=%s", type(exc).__name__)
 
 
 def _figure(value: float | None) -> str:
