@@ -179,13 +179,13 @@ def _unreachable(
 ) -> Fallback:
     """Who hears that a message to the person could not be delivered, and in which words:
     the staff member named, else whoever has the request, else the unit."""
-    chats = [staff_id or request.assigned_to] if (staff_id or request.assigned_to) else []
-    chats = chats or unit_chats(services, request.unit)  # type: ignore[assignment]
+    who = staff_id or request.assigned_to
+    chats = [who] if who is not None else unit_chats(services, request.unit)
 
     def render(t: Texts) -> list[outbox.Part]:
         return [outbox.text(t(UNREACHABLE, reference=request.reference), _card_button(t, request))]
 
-    return _each(s, services, chats, render)  # type: ignore[arg-type]
+    return _each(s, services, chats, render)
 
 
 def _person_text(
