@@ -1,10 +1,14 @@
 """Messages that must arrive: written with the change they tell, sent by a claiming sweep.
 
 A handler never sends such a message itself after its commit (a crash right after the commit
-would lose it). It adds an outbox row in the same transaction (`put`); the commit wakes the
-sweep at once, and the sweep also runs on PTB's JobQueue, so after a kill the row goes out at
-the next start. Claiming, recovery and outcomes are the reminders' (sipbot.reminders.store).
-A row may go out twice only if the process died between the send and its record.
+would lose it). What to say and to whom is decided by the notifier (sipbot.staff.notify),
+which adds outbox rows in the change's own transaction (`put`); the commit wakes the sweep at
+once, and the sweep also runs on PTB's JobQueue, so after a kill the row goes out at the next
+start. The sweep sends each chat's rows in order in a lane of its own, taking one row at a
+time (`claim_next`), so a row may go out twice only if the process died between its send and
+its record: at most one row per chat that was in flight. Recovery and outcomes are the
+reminders' (sipbot.reminders.store). 403 and 400 queue the row's fallback (the staff member,
+else the unit); 429 and 5xx try again later, the chat's later rows waiting behind it.
 """
 
 from __future__ import annotations
