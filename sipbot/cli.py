@@ -271,24 +271,36 @@ def cmd_staff_list(args: argparse.Namespace) -> None:
 
 
 def cmd_staff_remove(args: argparse.Namespace) -> None:
+    from sipbot.notify import returned as tell_returned
+    from sipbot.services import Services
     from sipbot.staff.members import member, remove
 
     with _database() as (settings, engine, _deployment):
         found = member(engine, args.telegram_id)
-        returned = remove(engine, clock, args.telegram_id) if found is not None else None
+        # The unit hears through the outbox, queued with the removal; the running bot sends
+        # it. Without a token there is no bot to send it.
+        services = (
+            Services.build(settings, clock=clock, check_schema=False)
+            if settings.telegram_token
+            else None
+        )
+        try:
+            then = tell_returned(services) if services is not None else None
+            returned = (
+                remove(engine, clock, args.telegram_id, then=then) if found is not None else None
+            )
+        finally:
+            if services is not None:
+                services.engine.dispose()
         if found is None or returned is None:
             raise UsageError(f"no active staff member with telegram id {args.telegram_id}")
         print(f"removed {args.telegram_id} ({_one_line(found.name)}, {found.unit} {found.role})")
         if returned:
             print(f"{len(returned)} open request(s) they held are back in the unit's queue")
-            _tell_returned(settings, returned)
-
-
-def _tell_returned(settings: Settings, returned: list[Any]) -> None:
-    """Tell the units that these requests are back in their queue (best effort: say if not)."""
-    from sipbot.chat.bot_api import tell_returned
-
-    tell_returned(settings, returned, clock)
+            if services is None:
+                print(
+                    "note: no SIPBOT_TELEGRAM_TOKEN, so the unit was not told; tell them yourself"
+                )
 
 
 def cmd_audit(args: argparse.Namespace) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
@@ -65,9 +66,17 @@ def check_link(engine: Engine, clock: Clock, token: str, telegram_id: int) -> Li
 
 
 def answer_link(
-    engine: Engine, clock: Clock, token: str, telegram_id: int, agrees: bool
+    engine: Engine,
+    clock: Clock,
+    token: str,
+    telegram_id: int,
+    agrees: bool,
+    then: Callable[[Session, SipRequest, list[Meeting]], object] | None = None,
 ) -> LinkCheck:
-    """Use the link once: the person agrees or says no; the request's history records it."""
+    """Use the link once: the person agrees or says no; the request's history records it.
+
+    `then` queues what tells of it (sipbot.outbox), with the meetings a "no" called off, in
+    the same transaction."""
     checked = check_link(engine, clock, token, telegram_id)
     if checked.problem is not None:
         return checked
@@ -87,4 +96,6 @@ def answer_link(
             s, request, now, "consent", "person_agreed" if agrees else "person_refused", "person"
         )
         cancelled = () if agrees else tuple(call_off_meetings(s, request, now, None))
+        if then is not None:
+            then(s, request, list(cancelled))
         return LinkCheck(None, request, cancelled)

@@ -1,10 +1,12 @@
 """Messages that must arrive: written with the change they tell, sent by a claiming sweep.
 
 A handler never sends such a message itself after its commit (a crash right after the commit
-would lose it). It adds an outbox row in the same transaction (`put`); the commit wakes the
-sweep at once, and the sweep also runs on PTB's JobQueue, so after a kill the row goes out at
-the next start. Claiming, recovery and outcomes are the reminders' (sipbot.reminders.store).
-A row may go out twice only if the process died between the send and its record.
+would lose it). What to say and to whom is decided by the notifier (sipbot.notify),
+which adds outbox rows in the change's own transaction (`put`); the commit wakes the sweep at
+once, and the sweep also runs on PTB's JobQueue, so after a kill the row goes out at the next
+start. The sweep sends each chat's rows in order, one at a time (`claim_next`), so a row may
+go out twice only if the process died between its send and its record: at most one row per
+chat that was in flight. Recovery and outcomes are the reminders' (sipbot.reminders.store).
 
 What a message is (its parts) and queuing it are here, with no channel; the sweep that sends
 through the Bot API is the chat's (sipbot.chat.outbox_sender).
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import base64
 import logging
+import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
-from sqlmodel import Session
+from sqlalchemy import event, update
+from sqlmodel import Session, col, select
 
 from sipbot.db.engine import session_scope
 from sipbot.db.models import OutboxMessage
@@ -44,6 +47,9 @@ def voice(file_id: str) -> Part:
     return {"voice": file_id}
 
 
+Fallback = list[tuple[int, list[Part]]]
+
+
 def put(
     s: Session,
     now: datetime,
@@ -52,16 +58,20 @@ def put(
     *,
     kind: str,
     request_id: int | None = None,
-    fallback: tuple[int, list[Part]] | None = None,
+    fallback: Fallback | tuple[int, list[Part]] | None = None,
 ) -> OutboxMessage:
-    """Queue a message in the caller's transaction; `fallback` (chat, parts) is queued in its
-    place if the chat turns out to be unreachable (blocked the bot, left the group)."""
+    """Queue a message in the caller's transaction; `fallback` (chat, parts) pairs are queued
+    in its place if the chat turns out to be unreachable (blocked the bot, left the group)."""
+    if isinstance(fallback, tuple):
+        fallback = [fallback]
     row = OutboxMessage(
         kind=kind,
         request_id=request_id,
         chat_id=chat_id,
         parts=parts,
-        fallback={"chat_id": fallback[0], "parts": fallback[1]} if fallback else None,
+        fallback={"chats": [{"chat_id": c, "parts": p} for c, p in fallback]}
+        if fallback
+        else None,
         due_at=now,
         next_try_at=now,
         status="pending",
@@ -99,3 +109,51 @@ def forget(engine: Any, row_id: int) -> None:
         if row is not None:
             row.parts, row.fallback = [], None
             s.add(row)
+
+
+def fallbacks(row: OutboxMessage) -> list[dict[str, Any]]:
+    """The (chat, parts) to queue instead of an unreachable row; rows queued before fallbacks
+    became a list name one chat."""
+    if not row.fallback:
+        return []
+    return list(row.fallback.get("chats") or [row.fallback])
+
+
+def due_chats(engine: Any, now: datetime) -> list[int]:
+    """The chats that have a message due now."""
+    with session_scope(engine) as s:
+        query = (
+            select(OutboxMessage.chat_id)
+            .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_try_at) <= now)
+            .distinct()
+        )
+        return [int(c) for c in s.exec(query)]
+
+
+def claim_next(engine: Any, now: datetime, chat_id: int) -> OutboxMessage | None:
+    """Take the chat's oldest waiting message if it is due: a chat's messages go out in the
+    order they were queued, and one waiting for a retry holds back only its own chat."""
+    token = secrets.token_hex(8)
+    with session_scope(engine) as s:
+        oldest = s.exec(
+            select(OutboxMessage.id, OutboxMessage.next_try_at)
+            .where(col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == "pending")
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(1)
+        ).first()
+        if oldest is None or _aware(oldest[1]) > now:
+            return None
+        # Conditional: of two senders exactly one takes it.
+        taken = s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == oldest[0], col(OutboxMessage.status) == "pending")
+            .values(status="sending", claim=token, claimed_at=now)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+    with session_scope(engine) as s:
+        return s.exec(select(OutboxMessage).where(OutboxMessage.claim == token)).first()
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -102,8 +102,12 @@ def submit_request(
     easy: bool,
     tz: ZoneInfo,
     draft_key: str | None = None,
+    then: Callable[[Session, SipRequest], object] | None = None,
 ) -> SipRequest:
-    """Store a new request; for a draft already sent (draft_key), the request it became."""
+    """Store a new request; for a draft already sent (draft_key), the request it became.
+
+    `then` queues what tells of the new request (sipbot.outbox) with it; a draft sent again
+    does not run it again: its messages were queued the first time."""
     if draft_key is not None and (sent := request_for_draft(engine, draft_key)) is not None:
         return sent
     municipality = deployment.municipality(answers["municipality"])
@@ -142,6 +146,8 @@ def submit_request(
                         actor="requester",
                     )
                 )
+                if then is not None:
+                    then(s, request)
             return request
         except IntegrityError:
             # A taken reference, or the same draft sent at the same moment by a double press.
@@ -216,10 +222,16 @@ def erase_contents(s: Session, request: SipRequest) -> None:
         s.exec(delete(table).where(table.request_id == request.id))  # type: ignore[call-overload,attr-defined]
 
 
-def delete_person_requests(engine: Engine, clock: Clock, telegram_id: int) -> list[SipRequest]:
+def delete_person_requests(
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    then: Callable[[Session, SipRequest], object] | None = None,
+) -> list[SipRequest]:
     """Erase what a person wrote; each request stays as a tombstone staff can still count.
 
-    Returns the requests that were still open, so their staff can be told.
+    Returns the requests that were still open; `then` tells their staff in this transaction
+    (it gets each one already erased: the reference and unit only).
     """
     with session_scope(engine) as s:
         now = clock()
@@ -230,6 +242,9 @@ def delete_person_requests(engine: Engine, clock: Clock, telegram_id: int) -> li
             if request.status != "deleted":
                 record(s, request, now, "status", "deleted", "person")
             erase_contents(s, request)
+        if then is not None:
+            for request in was_open:
+                then(s, request)
         return was_open
 
 

@@ -161,6 +161,8 @@ async def test_overdue_requests_are_escalated_once_a_working_day_until_claimed(
     assert await escalator.run(bot.app.bot) == 0
     clock.advance(days=2, hours=-6)  # Monday 08:00
     assert await escalator.run(bot.app.bot) == 1
+    # Queued with its mark; the outbox sends it.
+    await group.until(lambda: [m.text for m in emu.sent(group.chat_id)].count(overdue) >= 2)
     assert [m.text for m in emu.sent(group.chat_id)].count(overdue) == 2
     anna = Staff(emu, bot.services, 941, "Anna")
     await anna.enrol("ostersund")

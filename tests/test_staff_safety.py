@@ -260,7 +260,7 @@ async def _cancelled_and_told(
     emu: BotApiEmulator, person: Person, since: int, msgid: str, **values: object
 ) -> None:
     """Since message ``since``: a CANCEL calendar file and the status text, in either order
-    (the status is sent at once, the calendar file through the outbox)."""
+    (both through the outbox)."""
     text = person.t(msgid, **values)
 
     def arrived() -> bool:

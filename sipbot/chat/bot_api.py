@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from sipbot.clock import Clock
 from sipbot.config import ConfigError, Settings
 
 
@@ -38,32 +36,3 @@ def telegram_name(settings: Settings, *, hint: str) -> str:
             f"SIPBOT_TELEGRAM_API_URL: could not ask {settings.telegram_api_url} for the bot's "
             f"name ({reason}){hint}"
         ) from None
-
-
-def tell_returned(settings: Settings, returned: list[Any], clock: Clock) -> None:
-    """Tell the units that these requests are back in their queue (best effort: say if not)."""
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    from sipbot.chat.notify import announce
-    from sipbot.i18n import N_
-    from sipbot.services import Services
-
-    if not settings.telegram_token:
-        print("note: no SIPBOT_TELEGRAM_TOKEN, so the unit was not told; tell them yourself")
-        return
-
-    async def tell() -> None:
-        services = Services.build(settings, clock=clock, check_schema=False)
-        try:
-            bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot")
-            async with bot:
-                for request in returned:
-                    await announce(bot, services, request, N_("staff.notice.returned"))
-        finally:
-            services.engine.dispose()
-
-    try:
-        asyncio.run(tell())
-    except TelegramError as exc:
-        print(f"note: could not tell the unit ({type(exc).__name__}); tell them yourself")

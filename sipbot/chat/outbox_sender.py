@@ -1,7 +1,9 @@
 """The outbox sweep: claim the queued messages that are due and send them through the Bot API.
 
 Queuing (sipbot.outbox.put) is the core's and happens in the transaction of the change a
-message tells; this sends, and decides what 403, 429 and 5xx mean for a row.
+message tells; this sends, and decides what 403, 429 and 5xx mean for a row: 403 and 400
+queue the row's fallback (the staff member, else the unit); 429 and 5xx try again later, the
+chat's later rows waiting behind it.
 """
 
 from __future__ import annotations
@@ -25,18 +27,23 @@ from sipbot.reminders import store
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = timedelta(seconds=10)
-BATCH = 100
 CONCURRENCY = 30
 MAX_ATTEMPTS = 8
 
 
-def _markup(part: Part) -> Any:
+def markup(part: Part) -> Any:
     rows = part.get("buttons")
     return kb(*[[(label, data) for label, data in row] for row in rows]) if rows else None
 
 
-
 class OutboxSender:
+    """Sends the outbox, one lane per chat.
+
+    Each chat's messages go out in order, one at a time; chats do not wait for each other, so
+    a staff group at its 20 messages a minute, or a chat waiting for a retry, holds up no one
+    else (no head-of-line blocking). At most CONCURRENCY sends are in flight at once.
+    """
+
     def __init__(self, services: Any) -> None:
         self.s = services
         self._started = False
@@ -44,6 +51,9 @@ class OutboxSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._wakes = 0  # counts wakes, so a lane that ends just as a row is queued sees it
+        self._gate: asyncio.Semaphore | None = None
 
     def attach(self, bot: Bot) -> None:
         """Start waking the sweep on every commit that queued a message (call in the loop)."""
@@ -58,6 +68,7 @@ class OutboxSender:
 
     def _kick(self) -> None:
         self._again = True
+        self._wakes += 1
         if self._task is None or self._task.done():
             assert self._loop is not None
             self._task = self._loop.create_task(self._run())
@@ -74,21 +85,57 @@ class OutboxSender:
         await self.sweep(context.bot)
 
     async def sweep(self, bot: Bot) -> int:
+        """Start a lane for each chat with a message due that has none running; returns how
+        many lanes were started. It does not wait for them."""
         now, engine = self.s.clock(), self.s.engine
         # At the first sweep of a process, rows left mid-send by a killed one go out again.
         all_sending, self._started = not self._started, True
         store.recover(engine, now, all_sending=all_sending, table=OutboxMessage)
-        handled = 0
-        gate = asyncio.Semaphore(CONCURRENCY)
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(CONCURRENCY)
+        started = 0
+        for chat_id in outbox.due_chats(engine, now):
+            lane = self._lanes.get(chat_id)
+            if lane is None or lane.done():
+                self._lanes[chat_id] = asyncio.get_running_loop().create_task(
+                    self._lane(bot, chat_id)
+                )
+                started += 1
+        return started
 
-        async def one(row: OutboxMessage) -> None:
-            async with gate:
-                await self._send(bot, row)
+    async def idle(self) -> None:
+        """Wait until every lane has ended (tests; a clean stop)."""
+        while lanes := [t for t in self._lanes.values() if not t.done()]:
+            await asyncio.gather(*lanes, return_exceptions=True)
 
-        while rows := store.claim_due(engine, now, BATCH, table=OutboxMessage):
-            await asyncio.gather(*(one(r) for r in rows))
-            handled += len(rows)
-        return handled
+    async def _lane(self, bot: Bot, chat_id: int) -> None:
+        wakes = self._wakes
+        try:
+            while True:
+                wakes = self._wakes
+                row = outbox.claim_next(self.s.engine, self.s.clock(), chat_id)
+                if row is None:
+                    break
+                await self._room(bot, chat_id)
+                assert self._gate is not None
+                async with self._gate:
+                    await self._send(bot, row)
+        except Exception as exc:  # the row stays claimed; recovered like a killed one
+            log.error("outbox.lane_failed kind=%s", type(exc).__name__)
+        finally:
+            if self._lanes.get(chat_id) is asyncio.current_task():
+                del self._lanes[chat_id]
+        if self._wakes != wakes:  # queued while this lane was finding nothing: look again
+            self._kick()
+
+    @staticmethod
+    async def _room(bot: Bot, chat_id: int) -> None:
+        """Wait for the chat's own limit (a group's minute) before taking a slot of the
+        gate, so a full group holds only its own lane."""
+        limiter = getattr(bot, "rate_limiter", None)
+        room = getattr(limiter, "room", None)
+        if room is not None:
+            await room(chat_id)
 
     async def _send(self, bot: Bot, row: OutboxMessage) -> None:
         engine, now = self.s.engine, self.s.clock()
@@ -133,7 +180,7 @@ class OutboxSender:
         elif "voice" in part:
             await bot.send_voice(chat_id, part["voice"])
         else:
-            await bot.send_message(chat_id, part["text"], reply_markup=_markup(part))
+            await bot.send_message(chat_id, part["text"], reply_markup=markup(part))
 
     def _progress(self, row_id: int, done: int) -> None:
         with session_scope(self.s.engine) as s:
@@ -143,14 +190,16 @@ class OutboxSender:
                 s.add(row)
 
     def _fall_back(self, row: OutboxMessage, now: datetime) -> None:
-        if not row.fallback:
+        chats = outbox.fallbacks(row)
+        if not chats:
             return
         with session_scope(self.s.engine) as s:
-            outbox.put(
-                s,
-                now,
-                int(row.fallback["chat_id"]),
-                row.fallback["parts"],
-                kind=f"{row.kind}.fallback"[:32],
-                request_id=row.request_id,
-            )
+            for chat in chats:
+                outbox.put(
+                    s,
+                    now,
+                    int(chat["chat_id"]),
+                    chat["parts"],
+                    kind=f"{row.kind}.fallback"[:32],
+                    request_id=row.request_id,
+                )

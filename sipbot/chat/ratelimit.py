@@ -114,6 +114,13 @@ class WindowRateLimiter(BaseRateLimiter[None]):
             self._groups[chat_id] = self._window(GROUP_RATE, GROUP_PERIOD)  # type: ignore[index]
         return self._groups[chat_id]  # type: ignore[index]
 
+    async def room(self, chat_id: int | str) -> None:
+        """Wait until the chat's own window (a group's minute) has room, taking no slot: the
+        outbox waits here for a full group outside its limit on sends in flight."""
+        group = self._group({"chat_id": chat_id})
+        if group is not None:
+            await group._wait_for_room()
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],

@@ -14,19 +14,19 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import notify, outbox
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import send_to_unit
+from sipbot.chat.outbox_sender import markup as part_markup
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, Reminder, SipRequest
-from sipbot.i18n import N_
-from sipbot.meetings.notice import where
+from sipbot.i18n import N_, Texts
+from sipbot.meetings.booking import where
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.render import answers as rendered
 from sipbot.services import Services
 from sipbot.staff.card import open_row
 from sipbot.staff.members import member
-from sipbot.staff.notify import STAFF_LANGUAGE
 from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)
@@ -121,26 +121,32 @@ class ReminderSender:
         self, bot: Bot, row: Reminder, meeting: Meeting, request: SipRequest
     ) -> None:
         if row.audience == "staff":
-            # Whoever has the request now, within its unit (it may have changed hands, units,
-            # or its holder left since the booking); nobody: the unit.
-            holder = member(self.s.engine, request.assigned_to) if request.assigned_to else None
-            chat_id = holder.telegram_id if holder and holder.unit == request.unit else None
-            lang = self.s.texts_for_user(chat_id).lang if chat_id else STAFF_LANGUAGE
-            t = self.s.catalogs.texts(lang, easy=False)
             msgid = N_("staff.reminder.meeting")
             if meeting.kind == "followup":
                 msgid = N_("staff.reminder.followup")
-            text = t(
-                msgid,
-                reference=request.reference,
-                date=t.datetime(meeting.starts_at),
-                where=where(meeting, t),
-            )
-            markup = kb(open_row(t, request.id))
-            if chat_id is None:
-                await send_to_unit(bot, self.s, request.unit, text, markup)
+
+            def render(t: Texts) -> list[outbox.Part]:
+                text = t(
+                    msgid,
+                    reference=request.reference,
+                    date=t.datetime(meeting.starts_at),
+                    where=where(meeting, t),
+                )
+                return [outbox.text(text, [open_row(t, request.id)])]
+
+            # Whoever has the request now, within its unit (it may have changed hands, units,
+            # or its holder left since the booking), in their words; nobody: the unit, through
+            # the outbox (a group's minute may be full).
+            holder = member(self.s.engine, request.assigned_to) if request.assigned_to else None
+            if holder is None or holder.unit != request.unit:
+                with session_scope(self.s.engine) as s:
+                    notify.queue_to_unit(s, self.s, request, render, kind="staff.reminder")
                 return
-            await bot.send_message(chat_id, text, reply_markup=markup)
+            with session_scope(self.s.engine) as s:
+                [part] = render(notify.staff_texts(s, self.s, holder.telegram_id))
+            await bot.send_message(
+                holder.telegram_id, part["text"], reply_markup=part_markup(part)
+            )
             return
         t = self.s.texts_for_user(row.chat_id)
         answers = request.answers or {}

@@ -19,6 +19,8 @@ from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
+from sipbot.i18n import Texts
+from sipbot.labels import PLACE
 from sipbot.meetings.times import TimeProblem, check_meeting_time
 from sipbot.reminders import store
 from sipbot.requests import record
@@ -227,6 +229,14 @@ def _check_time(starts_at: datetime, now: datetime, tz: ZoneInfo) -> None:
 
 def _move(s: Session, request: SipRequest, now: datetime, to: str, staff: StaffMember) -> None:
     record(s, request, now, "status", to, "staff", staff.telegram_id)
+
+
+# Where a meeting is, as the person and staff read it in notices and reminders.
+
+
+def where(meeting: Meeting, t: Texts) -> str:
+    detail = place_text(meeting)
+    return t(PLACE[meeting.place].person) + (f": {detail}" if detail else "")
 
 
 def place_text(meeting: Meeting) -> str | None:

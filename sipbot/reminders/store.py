@@ -16,7 +16,7 @@ from sipbot.deployment import ReminderPolicy
 from sipbot.reminders.schedule import reminder_times
 
 STALE_CLAIM = timedelta(minutes=5)  # a claim this old was lost with its process
-# The outbox (sipbot.outbox) is claimed, recovered and settled by the same functions.
+# The outbox (sipbot.outbox) is recovered and settled by the same functions.
 Claimable = type[Reminder] | type[OutboxMessage]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
@@ -94,13 +95,17 @@ def members(engine: Engine, unit: str | None = None) -> list[StaffMember]:
 
 
 def remove(
-    engine: Engine, clock: Clock, telegram_id: int, by: int | None = None
+    engine: Engine,
+    clock: Clock,
+    telegram_id: int,
+    by: int | None = None,
+    then: Callable[[Session, SipRequest], object] | None = None,
 ) -> list[SipRequest] | None:
     """Take away staff access (the row stays, so the audit log keeps its names).
 
     The open requests they held go back to their unit's queue, unassigned, in the same
-    transaction; returns those (the caller tells the unit), or None if there was no such
-    active member.
+    transaction; returns those, or None if there was no such active member. `then` tells
+    the unit of each, in the same transaction.
     """
     with session_scope(engine) as s:
         found = s.get(StaffMember, telegram_id)
@@ -110,7 +115,10 @@ def remove(
         found.active = False
         s.add(found)
         audit(s, now, by, "staff.remove", detail=f"staff={telegram_id} unit={found.unit}")
-        return _return_held(s, now, telegram_id, by)
+        returned = _return_held(s, now, telegram_id, by)
+        for request in returned if then is not None else []:
+            then(s, request)  # type: ignore[misc]
+        return returned
 
 
 def _held(s: Session, telegram_id: int) -> list[SipRequest]:
@@ -138,9 +146,15 @@ def _return_held(
 
 
 def hand_over(
-    engine: Engine, clock: Clock, admin: StaffMember, from_id: int, to_id: int
+    engine: Engine,
+    clock: Clock,
+    admin: StaffMember,
+    from_id: int,
+    to_id: int,
+    then: Callable[[Session, list[SipRequest]], object] | None = None,
 ) -> list[SipRequest]:
-    """An admin gives all of one member's open requests of the unit to a colleague at once."""
+    """An admin gives all of one member's open requests of the unit to a colleague at once;
+    `then` tells the colleague, in the same transaction."""
     with session_scope(engine) as s:
         to = s.get(StaffMember, to_id)
         source = s.get(StaffMember, from_id)
@@ -160,6 +174,8 @@ def hand_over(
             request.assigned_to = to_id
             record(s, request, now, "assign", str(to_id), "staff", admin.telegram_id)
             audit(s, now, admin.telegram_id, "assign", request.id, f"to={to_id} from={from_id}")
+        if then is not None and moved:
+            then(s, moved)
         return moved
 
 

@@ -27,9 +27,12 @@ from sipbot.status import OPEN, refusal
 CONSENT_HOW = ("bot", "spoken", "written")
 # Queues the messages that tell of the change (sipbot.outbox), in the change's transaction.
 Then = Callable[[Session, SipRequest], object]
+# The same for a change that calls meetings off: they come along, for their CANCEL.
+ThenCancelled = Callable[[Session, SipRequest, list[Meeting]], object]
+ThenClosed = Callable[[Session, SipRequest, str, list[Meeting]], object]
 
 
-def _nothing(_s: Session, _r: SipRequest) -> None:
+def _nothing(_s: Session, _r: SipRequest, *_rest: object) -> None:
     return None
 
 
@@ -147,7 +150,12 @@ def release(engine: Engine, clock: Clock, staff: StaffMember, request_id: int) -
 
 
 def assign(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: int
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    to: int,
+    then: Then = _nothing,
 ) -> SipRequest:
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
@@ -161,6 +169,7 @@ def assign(
         request.claimed_at = request.claimed_at or now
         record(s, request, now, "assign", str(to), "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "assign", request.id, f"to={to}")
+        then(s, request)
         return request
 
 
@@ -172,11 +181,13 @@ def transfer(
     to_unit: str,
     units: list[str],
     reason: str,
+    then: ThenCancelled = _nothing,
 ) -> tuple[SipRequest, list[Meeting]]:
     """Move the request to another unit's queue, unassigned, with the reason kept on it.
 
     A booked meeting or follow-up was this unit's: it is called off (its reminders too) and
-    returned, so the caller sends the person the calendar's CANCEL. The new unit books its own.
+    given to `then` with the moved request, which queues the person's CANCEL in this
+    transaction. The new unit books its own.
     """
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
@@ -191,6 +202,7 @@ def transfer(
         record(s, request, now, "transfer", to_unit, "staff", staff.telegram_id)
         _note(s, request, now, "transfer", staff, {"text": reason, "from": staff.unit})
         audit(s, now, staff.telegram_id, "transfer", request.id, f"to={to_unit}")
+        then(s, request, cancelled)
         return request, cancelled
 
 
@@ -224,6 +236,7 @@ def confirm_consent(
     how: str,
     on: date,
     override_reason: str | None = None,
+    then: Then = _nothing,
 ) -> SipRequest:
     """Staff confirm the person's consent. Over the person's own "no" (through the link) only
     with a reason, which is kept on the request and in the audit log."""
@@ -243,6 +256,7 @@ def confirm_consent(
             _note(s, request, now, "consent_override", staff, {"text": override_reason})
         record(s, request, now, "consent", "confirmed", "staff", staff.telegram_id, detail)
         audit(s, now, staff.telegram_id, "consent", request.id, detail)
+        then(s, request)
         return request
 
 
@@ -259,9 +273,14 @@ def add_note(
 
 
 def message_person(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, text: str
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    text: str,
+    then: Then = _nothing,
 ) -> SipRequest:
-    """Keep a staff message to the person; the caller sends it. Refused if they deleted it."""
+    """Keep a staff message to the person; `then` queues it. Refused if they deleted it."""
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
@@ -270,6 +289,7 @@ def message_person(
         now = clock()
         _note(s, request, now, "to_person", staff, {"text": text})
         audit(s, now, staff.telegram_id, "message", request.id)
+        then(s, request)
         return request
 
 
@@ -298,6 +318,7 @@ def decline(
     request_id: int,
     reason: str,
     suggestion: str,
+    then: Then = _nothing,
 ) -> SipRequest:
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
@@ -308,10 +329,18 @@ def decline(
         _note(s, request, now, "decline", staff, {"text": reason, "suggestion": suggestion})
         record(s, request, now, "status", "declined", "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "decline", request.id)
+        then(s, request)
         return request
 
 
-def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: str) -> SipRequest:
+def move(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    to: str,
+    then: Then = _nothing,
+) -> SipRequest:
     """Move along the process where no booking is involved: contacted.
 
     Meetings, plans and follow-ups change only through sipbot.meetings.booking, which keeps
@@ -331,6 +360,7 @@ def move(engine: Engine, clock: Clock, staff: StaffMember, request_id: int, to: 
         now = clock()
         record(s, request, now, "status", to, "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "status", request.id, f"to={to}")
+        then(s, request)
         return request
 
 
@@ -342,10 +372,16 @@ class Closed:
 
 
 def close(
-    engine: Engine, clock: Clock, staff: StaffMember, request_id: int, reason: str
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    reason: str,
+    then: ThenClosed = _nothing,
 ) -> Closed:
     """End the request, with the reason kept on it. Meetings still ahead are called off;
-    one already begun counts as held. Either way no more reminders go out."""
+    one already begun counts as held. Either way no more reminders go out. `then` gets the
+    status before and the meetings called off, and queues what tells of it."""
     with session_scope(engine) as s:
         request = lock_for(s, staff, request_id)
         ensure_acting(staff, request)
@@ -367,6 +403,7 @@ def close(
         _note(s, request, now, "close", staff, {"text": reason})
         record(s, request, now, "status", "closed", "staff", staff.telegram_id)
         audit(s, now, staff.telegram_id, "status", request.id, "to=closed")
+        then(s, request, was, ahead)
         return Closed(request, was, ahead)
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import notify
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import tell_unit
 from sipbot.consent import PAYLOAD_PREFIX, VALID_FOR, answer_link, check_link, create_link
 from sipbot.db.models import SipRequest
 from sipbot.i18n import N_, Texts
-from sipbot.meetings.notice import send_notice
 from sipbot.services import Services
-from sipbot.staff.notify import CONSENT_AGREED, CONSENT_REFUSED, CONSENT_REFUSED_MEETING_OFF
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -73,7 +70,10 @@ class ConsentLinks:
         choice, token = fields.get("choice"), fields.get("token", "")
         t = self.s.texts_for(update)
         agrees = choice == "y"
-        result = answer_link(self.s.engine, self.s.clock, token, update.effective_user.id, agrees)
+        tell = notify.consent_answered(self.s, agrees)  # queued with the answer
+        result = answer_link(
+            self.s.engine, self.s.clock, token, update.effective_user.id, agrees, then=tell
+        )
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         if result.problem is not None or result.request is None:
             problem = PROBLEMS[result.problem or "unknown"]
@@ -87,26 +87,4 @@ class ConsentLinks:
         await context.bot.send_message(
             chat_id, t(key, unit=self.s.deployment.unit(request.unit).name)
         )
-        notice = CONSENT_AGREED if agrees else CONSENT_REFUSED
-        if result.cancelled:  # staff had booked on a consent the person now refuses
-            notice = CONSENT_REFUSED_MEETING_OFF
-        await tell_unit(context.bot, self.s, request.unit, notice, reference=request.reference)
-        for meeting in result.cancelled:  # the invitation went to the one who asked
-            await send_notice(context.bot, self.s, request, meeting, "cancelled")
-        await self._tell_requester(context, request, agrees)
         return True
-
-    async def _tell_requester(self, context: Context, request: SipRequest, agrees: bool) -> None:
-        if request.telegram_id is None:
-            return
-        t = self.s.texts_for_user(request.telegram_id)
-        key = N_("consent_link.requester_yes")
-        if not agrees:
-            key = N_("consent_link.requester_no")
-        name = (request.answers or {}).get("person_name", "")
-        try:
-            await context.bot.send_message(
-                request.telegram_id, t(key, name=name, reference=request.reference)
-            )
-        except TelegramError as exc:
-            log.warning("consent_link.requester_unreachable kind=%s", type(exc).__name__)

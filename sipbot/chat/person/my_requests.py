@@ -16,9 +16,9 @@ from sipbot.chat.text import split_messages
 from sipbot.db.models import SipRequest
 from sipbot.documents.request_doc import request_pdf
 from sipbot.labels import CONSENT, status_text
+from sipbot.notify import WITHDRAWN, queue_tell_unit
 from sipbot.requests import request_of, requests_of, withdraw
 from sipbot.services import Services
-from sipbot.staff.notify import WITHDRAWN, queue_tell_unit
 from sipbot.status import OPEN
 
 log = logging.getLogger(__name__)

@@ -1,22 +1,17 @@
-"""The person's answers to a meeting notice: can come, or another time (told to staff)."""
+"""The person's answers to the meeting notice (kallelse; written by sipbot.notify)."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import outbox
+from sipbot import notify
 from sipbot.chat import callbacks
 from sipbot.chat.person.replies import REPLY_KEY
-from sipbot.db.models import SipRequest
-from sipbot.i18n import N_
 from sipbot.meetings.booking import person_answer
 from sipbot.services import Services
-from sipbot.staff.card import open_row
-from sipbot.staff.notify import STAFF_LANGUAGE, queue_announce
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -43,7 +38,7 @@ class NoticeAnswers:
             update.effective_user.id,
             meeting_id,
             answer,
-            then=lambda s, r, _m: self._tell_staff(s, r, answer),
+            then=lambda s, r, _m: notify.notice_answered(self.s, answer)(s, r),
         )
         if result is None:
             await context.bot.send_message(chat_id, t("person.notice.gone"))
@@ -56,23 +51,3 @@ class NoticeAnswers:
             # Their reason goes to staff through the reply relay, like any reply.
             context.user_data[REPLY_KEY] = request.id  # type: ignore[index]
             await context.bot.send_message(chat_id, t("person.notice.other_time_ask"))
-
-    def _tell_staff(self, s: Session, request: SipRequest, answer: str) -> None:
-        """To whoever has the request; to the unit when no one does (queued with the answer)."""
-        msgid = N_("staff.notice.can_come")
-        if answer == "other_time":
-            msgid = N_("staff.notice.other_time")
-        if request.assigned_to is None:
-            queue_announce(s, self.s, request, msgid, reference=request.reference)
-            return
-        st = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        card = [open_row(st, request.id)]
-        text = st(msgid, reference=request.reference)
-        outbox.put(
-            s,
-            self.s.clock(),
-            request.assigned_to,
-            [outbox.text(text, card)],
-            kind=f"notice.{answer}",
-            request_id=request.id,
-        )

@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot import notify
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import tell_unit
 from sipbot.chat.persistence import persist_now
 from sipbot.chat.person import confirm
 from sipbot.chat.person.drafts import DRAFT_DAYS
@@ -16,7 +16,6 @@ from sipbot.db.engine import scrub
 from sipbot.people import forget
 from sipbot.requests import delete_person_requests
 from sipbot.services import Services
-from sipbot.staff.notify import DELETED
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -73,7 +72,9 @@ class Privacy:
     async def _delete_everything(self, update: Update, context: Context) -> None:
         user_id = update.effective_user.id  # type: ignore[union-attr]
         t = self.s.texts_for(update)  # before the settings go
-        was_open = delete_person_requests(self.s.engine, self.s.clock, user_id)
+        was_open = delete_person_requests(
+            self.s.engine, self.s.clock, user_id, then=notify.deleted(self.s)
+        )
         forget(self.s.engine, user_id)
         self.s.preferences_changed(user_id)
         # The draft and any other per-user state; only the id of the last update stays, so a
@@ -82,6 +83,4 @@ class Privacy:
         await persist_now(update, context)
         scrub(self.s.engine)
         log.info("person.deleted requests_open=%s", len(was_open))
-        for request in was_open:
-            await tell_unit(context.bot, self.s, request.unit, DELETED, reference=request.reference)
         await self._send(update, context, t("privacy.deleted"))

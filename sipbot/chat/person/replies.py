@@ -5,19 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from sipbot import outbox
+from sipbot import notify
 from sipbot.blank import is_blank
 from sipbot.chat import callbacks
-from sipbot.db.models import SipRequest
-from sipbot.i18n import N_
 from sipbot.services import Services
 from sipbot.staff import work
-from sipbot.staff.card import open_row
-from sipbot.staff.notify import STAFF_LANGUAGE, queue_announce
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -67,7 +62,7 @@ class PersonReplies:
             update.effective_user.id,
             int(rid),
             body,
-            then=lambda s, r: self._forward(s, r, body),
+            then=notify.reply_forwarded(self.s, body),  # queued with the reply itself
         )
         if request is None:
             await msg.reply_text(t("person.reply_closed"))
@@ -75,23 +70,3 @@ class PersonReplies:
         log.info("person.replied id=%s", request.id)
         await msg.reply_text(t("person.reply_sent"))
         return True
-
-    def _forward(self, s: Session, request: SipRequest, body: dict[str, object]) -> None:
-        """To the staff member who has the request; to the unit if no one has it (queued
-        with the reply itself, so it arrives even after a crash)."""
-        if request.assigned_to is None:
-            queue_announce(s, self.s, request, N_("staff.reply_unassigned"))
-            return
-        t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        text = t("staff.reply_from_person", reference=request.reference, text=body.get("text", ""))
-        parts = [outbox.text(text, [open_row(t, request.id)])]
-        if "voice" in body:
-            parts.append(outbox.voice(str(body["voice"])))
-        outbox.put(
-            s,
-            self.s.clock(),
-            request.assigned_to,
-            parts,
-            kind="reply.forward",
-            request_id=request.id,
-        )

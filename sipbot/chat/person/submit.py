@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from sipbot import notify
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import announce
 from sipbot.chat.person.consent_link import ConsentLinks
 from sipbot.flows.engine import State, final_answers
 from sipbot.flows.model import Flow
@@ -56,6 +56,7 @@ class RequestSubmit:
             easy=t.easy,
             tz=self.s.settings.tz,
             draft_key=state.get("draft"),
+            then=notify.new_request(self.s),  # the unit's card, stored with the request
         )
         # Sent again from the same draft (e.g. the bot died before the receipt went out):
         # the same request, and what follows storing it is done again (at least once).
@@ -70,6 +71,5 @@ class RequestSubmit:
             ),
             reply_markup=kb([(t("menu.requests"), "M:requests")], [(t("button.menu"), "M:menu")]),
         )
-        await announce(context.bot, self.s, request, N_("staff.notice.new"))
         if request.consent == "awaiting_person":
             await self.links.offer(context, update.effective_chat.id, request, t)

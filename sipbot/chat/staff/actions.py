@@ -7,27 +7,17 @@ offered (moves, consent ways, units) are the core's.
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from telegram import Update
 
+from sipbot import notify
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import tell_person
 from sipbot.chat.staff.base import Action, Context, Fields, StaffBase
 from sipbot.chat.staff.pending import CLOSE_KEY
-from sipbot.db.models import SipRequest, StaffMember
-from sipbot.i18n import N_, Texts
+from sipbot.db.models import StaffMember
+from sipbot.i18n import Texts
 from sipbot.labels import CONSENT_HOW, STATUS
-from sipbot.meetings.notice import send_notice
 from sipbot.staff import members, work
-from sipbot.staff.notify import queue_person
 from sipbot.status import BY_BOOKING, offered_moves, refusal
-
-# What the person is told when staff move their request; None: nothing to tell.
-PERSON_STATUS = {
-    "contacted": N_("person.status.contacted"),
-}
-# Closed: "the plan has ended" only once there is a plan.
-CLOSED_BEFORE_PLAN = ("new", "contacted", "meeting_booked")
 
 
 class CardActions(StaffBase):
@@ -35,7 +25,7 @@ class CardActions(StaffBase):
         self, update: Update, context: Context, staff: StaffMember, f: Fields, t: Texts
     ) -> None:
         rid = int(f["request"])
-        request = work.claim(self.s.engine, self.s.clock, staff, rid, then=self._tell_claimed)
+        request = work.claim(self.s.engine, self.s.clock, staff, rid, then=notify.claimed(self.s))
         await update.callback_query.answer()  # type: ignore[union-attr]
         await self._done(context, staff, request, "claim", t)
 
@@ -63,11 +53,10 @@ class CardActions(StaffBase):
             await context.bot.send_message(staff.telegram_id, ask, reply_markup=kb(*rows))
             return
         colleague = int(f["colleague"])
-        request = work.assign(engine, clock, staff, rid, colleague)
+        tell = notify.assigned(self.s, staff)
+        request = work.assign(engine, clock, staff, rid, colleague, then=tell)
         await query.answer()
         await self._done(context, staff, request, "assign", t)
-        if colleague != staff.telegram_id:
-            await self._tell_staff(context, colleague, N_("staff.assigned_to_you"), request, t)
 
     async def on_transfer(
         self, update: Update, context: Context, staff: StaffMember, f: Fields, t: Texts
@@ -152,9 +141,9 @@ class CardActions(StaffBase):
             await self.booking.start(context, staff, rid, what, t)  # may refuse
             await query.answer()
         else:
-            request = work.move(engine, clock, staff, rid, to)
+            request = work.move(engine, clock, staff, rid, to, then=notify.moved(self.s))
             await query.answer()
-            await self._moved(context, staff, request, t)
+            await self._done(context, staff, request, "status", t)
 
     async def on_close_yes(
         self, update: Update, context: Context, staff: StaffMember, f: Fields, t: Texts
@@ -163,9 +152,10 @@ class CardActions(StaffBase):
         pending = context.application.user_data[staff.telegram_id].pop(CLOSE_KEY, None)
         if not pending or pending.get("request") != rid:
             raise work.Refused("not_allowed")  # an old or another card's confirmation
-        closed = work.close(self.s.engine, self.s.clock, staff, rid, pending["reason"])
+        tell = notify.closed(self.s)
+        closed = work.close(self.s.engine, self.s.clock, staff, rid, pending["reason"], then=tell)
         await update.callback_query.answer()  # type: ignore[union-attr]
-        await self._closed(context, staff, closed, t)
+        await self._done(context, staff, closed.request, "status", t)
 
     async def on_booking(
         self, update: Update, context: Context, staff: StaffMember, f: Fields, t: Texts
@@ -173,30 +163,3 @@ class CardActions(StaffBase):
         rid, what, value = int(f["request"]), f["what"], f["value"] or ""
         await self.booking.on_button(context, staff, rid, what, value, t)  # may refuse
         await update.callback_query.answer()  # type: ignore[union-attr]
-
-    # -- after an action -------------------------------------------------------------------
-
-    async def _moved(
-        self, context: Context, staff: StaffMember, request: SipRequest, t: Texts
-    ) -> None:
-        await self._done(context, staff, request, "status", t)
-        msgid = PERSON_STATUS.get(request.status)
-        if msgid is not None:
-            await tell_person(context.bot, self.s, request, msgid)
-
-    def _tell_claimed(self, s: Session, request: SipRequest) -> None:
-        queue_person(
-            s, self.s, request, N_("person.status.claimed"), staff_id=request.assigned_to
-        )
-
-    async def _closed(
-        self, context: Context, staff: StaffMember, closed: work.Closed, t: Texts
-    ) -> None:
-        request = closed.request
-        await self._done(context, staff, request, "status", t)
-        for meeting in closed.cancelled:  # a follow-up still ahead leaves the calendar too
-            await send_notice(context.bot, self.s, request, meeting, "cancelled")
-        msgid = N_("person.status.closed")
-        if closed.was in CLOSED_BEFORE_PLAN:
-            msgid = N_("person.status.closed_early")
-        await tell_person(context.bot, self.s, request, msgid)

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot.chat import callbacks
@@ -181,18 +180,6 @@ class StaffBase:
                 [(t("staff.button.queue"), "S:q:mine:0")],
             ),
         )
-
-    async def _tell_staff(
-        self, context: Context, staff_id: int, msgid: str, request: SipRequest, t: Texts
-    ) -> None:
-        try:
-            await context.bot.send_message(
-                staff_id,
-                t(msgid, reference=request.reference),
-                reply_markup=kb(open_row(t, request.id)),  # type: ignore[arg-type]
-            )
-        except TelegramError as exc:
-            log.warning("staff.tell_failed kind=%s", type(exc).__name__)
 
     async def _not_available(self, update: Update, context: Context) -> None:
         await context.bot.send_message(

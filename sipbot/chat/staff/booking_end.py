@@ -16,7 +16,7 @@ from sipbot.db.models import Meeting, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.meetings import booking
-from sipbot.meetings.notice import queue_notice
+from sipbot.notify import queue_notice
 from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
 from sipbot.staff import work

@@ -10,12 +10,10 @@ from sqlmodel import col, select
 from telegram import Bot
 from telegram.ext import ContextTypes
 
-from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import send_to_unit
+from sipbot import notify
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.services import Services
-from sipbot.staff.notify import STAFF_LANGUAGE
 from sipbot.workdays import is_working_day
 
 log = logging.getLogger(__name__)
@@ -60,11 +58,9 @@ class Escalator:
                 request.escalated_at = now
                 s.add(request)
                 by_unit[request.unit].append(request)
-        t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
-        for unit, requests in by_unit.items():
-            refs = ", ".join(r.reference for r in requests[:SHOWN])
-            text = t("staff.overdue", count=len(requests), references=refs)
-            markup = kb([(t("staff.button.overdue"), "S:q:overdue:0")])
-            await send_to_unit(bot, self.s, unit, text, markup)
-            log.info("staff.overdue unit=%s count=%s", unit, len(requests))
+            # Queued with the marks, so a crash cannot mark them reminded without a reminder.
+            for unit, requests in by_unit.items():
+                refs = ", ".join(r.reference for r in requests[:SHOWN])
+                notify.overdue(s, self.s, unit, refs, len(requests))
+                log.info("staff.overdue unit=%s count=%s", unit, len(requests))
         return sum(len(r) for r in by_unit.values())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import notify
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import announce
 from sipbot.db.engine import session_scope
 from sipbot.i18n import N_, Texts
 from sipbot.services import Services
@@ -130,12 +129,14 @@ class Team:
             target = self._colleague(admin, arg)
             assert target is not None
             returned = members.remove(
-                self.s.engine, self.s.clock, target.telegram_id, by=admin.telegram_id
+                self.s.engine,
+                self.s.clock,
+                target.telegram_id,
+                by=admin.telegram_id,
+                then=notify.returned(self.s),  # back in the queue: the unit hears, queued
             )
             log.info("staff.removed unit=%s returned=%s", admin.unit, len(returned or []))
             await query.answer(t("staff.team.removed"))
-            for request in returned or []:  # back in the queue: the unit is told
-                await announce(context.bot, self.s, request, N_("staff.notice.returned"))
             await self._show(context, chat_id, admin, t)
         elif action == "hand" and (source := self._colleague(admin, arg)) is not None:
             await query.answer()
@@ -175,8 +176,9 @@ class Team:
             )
             await query.answer(t("staff.not_available"))
             return
+        tell = notify.handed_over(self.s, admin, to.telegram_id)
         moved = members.hand_over(
-            self.s.engine, self.s.clock, admin, source.telegram_id, to.telegram_id
+            self.s.engine, self.s.clock, admin, source.telegram_id, to.telegram_id, then=tell
         )
         log.info("staff.handed_over unit=%s count=%s", admin.unit, len(moved))
         await query.answer()
@@ -184,14 +186,6 @@ class Team:
             admin.telegram_id,
             t("staff.team.handed", count=len(moved), name=to.name or to.telegram_id),
         )
-        if moved and to.telegram_id != admin.telegram_id:
-            refs = ", ".join(r.reference for r in moved)
-            try:
-                await context.bot.send_message(
-                    to.telegram_id, t("staff.team.handed_to_you", count=len(moved), references=refs)
-                )
-            except TelegramError as exc:
-                log.warning("staff.tell_failed kind=%s", type(exc).__name__)
 
 
 def _figure(value: float | None) -> str:

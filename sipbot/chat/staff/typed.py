@@ -7,15 +7,14 @@ from typing import Any
 
 from telegram import Update
 
+from sipbot import notify
 from sipbot.blank import is_blank
 from sipbot.chat.keyboards import kb
-from sipbot.chat.notify import announce, tell_person
 from sipbot.chat.staff.actions import CardActions
 from sipbot.chat.staff.base import TEXT_LIMIT, Context, refused_text
 from sipbot.chat.staff.pending import BOOKING_KEY, CLOSE_KEY, INPUT_KEY, INPUTS
-from sipbot.db.models import SipRequest, StaffMember
+from sipbot.db.models import StaffMember
 from sipbot.i18n import N_, Texts
-from sipbot.meetings.notice import send_notice
 from sipbot.staff import work
 from sipbot.staff.audit import refused_attempt
 
@@ -87,47 +86,31 @@ class TypedInput(CardActions):
             request = work.view(engine, clock, staff, rid).request
             await self._done(context, staff, request, "note", t)
         elif action == "message":
-            request = work.message_person(engine, clock, staff, rid, text)
-            delivered = await tell_person(
-                context.bot, self.s, request, N_("person.staff_message"), text=text, reply=True
-            )
-            await self._done(context, staff, request, "message" if delivered else "unreachable", t)
+            tell = notify.staff_message(self.s, text)
+            request = work.message_person(engine, clock, staff, rid, text, then=tell)
+            await self._done(context, staff, request, "message", t)
         elif action == "transfer":
             unit_ids = [u.id for u in self.s.deployment.units]
-            request, cancelled = work.transfer(
-                engine, clock, staff, rid, pending["unit"], unit_ids, text
+            tell = notify.transferred(self.s, staff)
+            request, _ = work.transfer(
+                engine, clock, staff, rid, pending["unit"], unit_ids, text, then=tell
             )
             await self._done(context, staff, request, "transfer", t)
-            for meeting in cancelled:  # the old unit's meeting: the person's calendar drops it
-                await send_notice(context.bot, self.s, request, meeting, "cancelled")
-            await self._tell_unit_transfer(context, request, staff)
-            await tell_person(
-                context.bot,
-                self.s,
-                request,
-                N_("person.status.transferred"),
-                unit=self.s.deployment.unit(request.unit).name,
-            )
         elif action == "decline":
             await self._ask_input(context, staff, "suggestion", rid, t, reason=text)
         elif action == "suggestion":
-            request = work.decline(engine, clock, staff, rid, pending["reason"], text)
-            await self._done(context, staff, request, "decline", t)
-            await tell_person(
-                context.bot,
-                self.s,
-                request,
-                N_("person.status.declined"),
-                reason=pending["reason"],
-                suggestion=text,
+            tell = notify.person_status(
+                self.s, N_("person.status.declined"), reason=pending["reason"], suggestion=text
             )
+            request = work.decline(engine, clock, staff, rid, pending["reason"], text, then=tell)
+            await self._done(context, staff, request, "decline", t)
         elif action == "override":
             today = clock().astimezone(self.s.settings.tz).date()
+            tell = notify.person_status(self.s, N_("person.status.consent_override"))
             request = work.confirm_consent(
-                engine, clock, staff, rid, pending["how"], today, override_reason=text
+                engine, clock, staff, rid, pending["how"], today, override_reason=text, then=tell
             )
             await self._done(context, staff, request, "consent", t)
-            await tell_person(context.bot, self.s, request, N_("person.status.consent_override"))
         elif action == "close":
             request = work.check_acting(engine, staff, rid)
             context.user_data[CLOSE_KEY] = {"request": rid, "reason": text}  # type: ignore[index]
@@ -141,14 +124,3 @@ class TypedInput(CardActions):
             )
         elif action in INPUTS:
             await self.booking.take(context, staff, pending, text, t)
-
-    async def _tell_unit_transfer(
-        self, context: Context, request: SipRequest, staff: StaffMember
-    ) -> None:
-        await announce(
-            context.bot,
-            self.s,
-            request,
-            N_("staff.notice.transferred"),
-            from_unit=self.s.deployment.unit(staff.unit).name,
-        )
