@@ -16,6 +16,7 @@ from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.meetings.booking import person_answer
 from sipbot.meetings.ics import meeting_ics
+from sipbot.people import ABOUT_LEAD, readers, subject_name
 from sipbot.reminders.sender import where
 from sipbot.services import Services
 from sipbot.staff.notify import STAFF_LANGUAGE, UNREACHABLE, queue_announce
@@ -29,6 +30,15 @@ NOTICE = {
     ("followup", "new"): N_("person.notice.followup"),
     ("followup", "moved"): N_("person.notice.followup_moved"),
     ("followup", "cancelled"): N_("person.notice.followup_cancelled"),
+}
+# The same notices for one who filled the request in for someone else: about the person.
+NOTICE_ABOUT = {
+    ("meeting", "new"): N_("person.notice.meeting_about"),
+    ("meeting", "moved"): N_("person.notice.moved_about"),
+    ("meeting", "cancelled"): N_("person.notice.cancelled_about"),
+    ("followup", "new"): N_("person.notice.followup_about"),
+    ("followup", "moved"): N_("person.notice.followup_moved_about"),
+    ("followup", "cancelled"): N_("person.notice.followup_cancelled_about"),
 }
 
 
@@ -71,24 +81,53 @@ def queue_notice(
     """The notice in the person's language and register, and the .ics, queued in the
     booking's transaction (sipbot.outbox); `staff_id` hears if it cannot be delivered.
 
-    False if the person cannot be reached at all (they deleted their data)."""
-    if request.telegram_id is None:
+    False if the person cannot be reached at all (they deleted their data).
+
+    Each reader gets their own wording: one who filled it in for someone else reads about
+    the person (by name); the person, when reachable through the consent link, is told too.
+    """
+    targets = readers(s, request)
+    if not targets:
         return False
-    t = services.texts_for_user(request.telegram_id)
+    for chat_id, about in targets:
+        _queue_one(s, services, request, meeting, change, chat_id, about, staff_id)
+    return True
+
+
+def _queue_one(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    meeting: Meeting,
+    change: str,
+    chat_id: int,
+    about: bool,
+    staff_id: int | None,
+) -> None:
+    t = services.texts_for_user(chat_id)
     answers = request.answers or {}
+    name = subject_name(request)
+    msgid = NOTICE[meeting.kind, change]
+    if about:
+        msgid = NOTICE_ABOUT[meeting.kind, change]
     body = t(
-        NOTICE[meeting.kind, change],
+        msgid,
         reference=request.reference,
         date=t.datetime(meeting.starts_at),
         minutes=meeting.minutes,
-        where=where(meeting, t),
+        where=where(meeting, t, name=name if about else None),
         who=invitees(request, meeting, t),
         goal=answers.get("main_goal", ""),
         problems=answers.get("problems", "") if isinstance(answers.get("problems"), str) else "",
         responsible=(meeting.place_detail or {}).get("responsible") or "–",
+        **({"name": name} if about else {}),
     )
+    if about:
+        body = f"{t(ABOUT_LEAD[request.role], name=name)}\n\n{body}"
     buttons = None
-    if meeting.kind == "meeting" and change != "cancelled":
+    # The answer buttons go to the one who asked (the answers are theirs to give); the
+    # person reached through the link reads the notice and the calendar file.
+    if meeting.kind == "meeting" and change != "cancelled" and chat_id == request.telegram_id:
         buttons = [
             [(t("person.notice.can_come"), f"N:yes:{meeting.id}")],
             [(t("person.notice.other_time"), f"N:other:{meeting.id}")],
@@ -102,7 +141,7 @@ def queue_notice(
         minutes=meeting.minutes,
         # No words of the person's in the calendar file: calendars sync to many places.
         summary=t("meeting.ics.summary", reference=request.reference),
-        location=where(meeting, t),
+        location=where(meeting, t, name=name if about else None),
         description=None,
         organizer_name=services.deployment.unit(request.unit).name,
         method="CANCEL" if change == "cancelled" else "REQUEST",
@@ -111,7 +150,7 @@ def queue_notice(
     )
     parts = [outbox.text(body, buttons), outbox.document(calendar, f"{request.reference}.ics")]
     fallback = None
-    if staff_id is not None:
+    if staff_id is not None and chat_id == request.telegram_id:
         st = services.catalogs.texts(STAFF_LANGUAGE, easy=False)
         card = [(st("staff.button.card"), f"S:o:{request.id}")]
         unreachable = st(UNREACHABLE, reference=request.reference)
@@ -119,14 +158,13 @@ def queue_notice(
     outbox.put(
         s,
         now,
-        request.telegram_id,
+        chat_id,
         parts,
         kind=f"notice.{change}",
         request_id=request.id,
         fallback=fallback,
     )
     log.info("notice.queued id=%s kind=%s change=%s", request.id, meeting.kind, change)
-    return True
 
 
 class NoticeAnswers:

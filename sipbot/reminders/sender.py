@@ -19,6 +19,7 @@ from sipbot.db.models import Meeting, Reminder, SipRequest
 from sipbot.i18n import N_, Texts
 from sipbot.keyboards import kb
 from sipbot.meetings.booking import place_text
+from sipbot.people import ABOUT_LEAD, subject_name
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.services import Services
@@ -38,11 +39,25 @@ PLACE = {
     "video": N_("meeting.place.video"),
     "phone": N_("meeting.place.phone"),
 }
+STAFF_PLACE = {
+    "home": N_("staff.place.home"),
+    "office": N_("staff.place.office"),
+    "video": N_("staff.place.video"),
+    "phone": N_("staff.place.phone"),
+}
 
 
-def where(meeting: Meeting, t: Texts) -> str:
+def where(meeting: Meeting, t: Texts, *, name: str | None = None, staff: bool = False) -> str:
+    """The place as its reader says it: "at your home" to the person, "at {name}'s home" to
+    one who asked for them, "at the person's home" to staff."""
     detail = place_text(meeting)
-    return t(PLACE[meeting.place]) + (f": {detail}" if detail else "")
+    if staff:
+        place = t(STAFF_PLACE[meeting.place])
+    elif name is not None and meeting.place == "home":
+        place = t("meeting.place.home_about", name=name)
+    else:
+        place = t(PLACE[meeting.place])
+    return place + (f": {detail}" if detail else "")
 
 
 class ReminderSender:
@@ -144,7 +159,7 @@ class ReminderSender:
                 msgid,
                 reference=request.reference,
                 date=t.datetime(meeting.starts_at),
-                where=where(meeting, t),
+                where=where(meeting, t, staff=True),
             )
             markup = kb([(t("staff.button.card"), f"S:o:{request.id}")])
             if chat_id is None:
@@ -154,26 +169,39 @@ class ReminderSender:
             return
         t = self.s.texts_for_user(row.chat_id)
         answers = request.answers or {}
+        # One who filled it in for someone else reads about the person; the person, reached
+        # through the consent link, reads their own reminder.
+        about = row.chat_id == request.telegram_id and request.role != "self"
+        name = subject_name(request)
+        named = {"name": name} if about else {}
+        lead = f"{t(ABOUT_LEAD[request.role], name=name)}\n\n" if about else ""
         if row.kind == "prepare":
+            msgid = N_("person.reminder.prepare_about") if about else N_("person.reminder.prepare")
             text = t(
-                "person.reminder.prepare",
+                msgid,
                 date=t.datetime(meeting.starts_at),
                 goal=answers.get("main_goal", ""),
                 problems=answers.get("problems", ""),
+                **named,
             )
-            markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
-            await bot.send_message(row.chat_id, text, reply_markup=markup)
+            markup = None
+            if row.chat_id == request.telegram_id:  # additions go through the one who asked
+                markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
+            await bot.send_message(row.chat_id, lead + text, reply_markup=markup)
             return
-        msgid = N_("person.reminder.meeting")
+        msgid = N_("person.reminder.meeting_about") if about else N_("person.reminder.meeting")
         if meeting.kind == "followup":
-            msgid = N_("person.reminder.followup")
+            msgid = (
+                N_("person.reminder.followup_about") if about else N_("person.reminder.followup")
+            )
         text = t(
             msgid,
             date=t.datetime(meeting.starts_at),
-            where=where(meeting, t),
+            where=where(meeting, t, name=name if about else None),
             reference=request.reference,
+            **named,
         )
-        await bot.send_message(row.chat_id, text)
+        await bot.send_message(row.chat_id, lead + text)
 
     async def _tell_staff_unreachable(self, bot: Bot, request: SipRequest) -> None:
         assert request.assigned_to is not None
