@@ -81,6 +81,7 @@ async def test_the_person_says_no(emu: BotApiEmulator, bot: RunningBot) -> None:
     await karl.sees("consent_link.ask", reference=request.reference, unit=request_unit(bot))
     await karl.presses("consent_link.no", "consent_link.thanks_no", unit=request_unit(bot))
     assert _consent(bot, request) == "person_refused"
+    await relative.sees("consent_link.requester_no", name="Karl Öberg", reference=request.reference)
 
 
 async def test_yes_to_a_sip_but_no_to_sharing_is_a_no(emu: BotApiEmulator, bot: RunningBot) -> None:
