@@ -21,7 +21,7 @@ from sipbot.staff import members, work
 from tests.conftest import FakeClock, RunningBot
 from tests.scripts import BRANCHES
 from tests.story import Person
-from tests.walker import request_through
+from tests.walker import Walker, request_through, without_phone
 
 LINK = re.compile(r"https://t\.me/sipbot_test_bot\?start=(c_[\w-]+)")
 TZ = ZoneInfo("Europe/Stockholm")
@@ -93,9 +93,7 @@ async def test_the_daughter_reads_about_her_father_and_he_reads_his_own(
     clock.now = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
     await ReminderSender(services).sweep(bot.app.bot)
     date = t.datetime(MEETING)
-    reminder = await daughter.sees(
-        "person.reminder.meeting_about", name="Karl Öberg", date=date
-    )
+    reminder = await daughter.sees("person.reminder.meeting_about", name="Karl Öberg", date=date)
     assert t("person.about.relative", name="Karl Öberg") in (reminder.text or "")
     assert t("meeting.place.home_about", name="Karl Öberg") in (reminder.text or "")
     mine = await karl.sees("person.reminder.meeting", date=date)
@@ -123,3 +121,38 @@ async def test_the_easy_welcome_comes_after_the_register_is_chosen(
     plain = bot.services.catalogs.texts("sv", easy=False)
     assert welcome.text == easy("start.welcome") != plain("start.welcome")
     assert not any(m.text == plain("start.welcome") for m in p.user.messages)
+
+
+async def test_a_relative_is_told_whose_answers_are_whose(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    """The questions about Karl say "you" for Karl (the flow says so once); where the answers
+    become the daughter's own (how staff reach her) or the review names his, it says whose."""
+    script = {**BRANCHES["relative_with_link"][0], "relation": "dotter"}
+    daughter = Person(emu.user(3120, language_code="sv"), bot.services, "sv")
+    await daughter.onboard()
+    review = await Walker(daughter).fill(without_phone(script))
+    t, name = daughter.t, "Karl Öberg"
+    asked = [m.text or "" for m in daughter.user.messages]
+    assert any(t("sip.contact_way.on_behalf.ask", name=name) in text for text in asked)
+    shown = "\n".join(m.text or "" for m in daughter.user.messages[-3:])
+    assert review.text and review.text in shown
+    lines = shown.split("\n")
+    assert t("sip.can_do.title_on_behalf", name=name) in lines
+    assert t("sip.can_do.title") not in lines  # "what I can do myself" would be hers
+    assert t("sip.meeting_place.home_on_behalf", name=name) in lines
+    assert t("sip.contact_way.title_on_behalf") in lines
+    edits = daughter.user.last.button_texts  # type: ignore[union-attr]
+    assert t("button.edit", what=t("sip.can_do.title_on_behalf", name=name)) in edits
+
+
+async def test_one_asking_for_themself_reads_their_own_words(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    klara = Person(emu.user(3121, language_code="sv"), bot.services, "sv")
+    await klara.onboard()
+    await Walker(klara).fill(without_phone(BRANCHES["self"][0]))
+    lines = "\n".join(m.text or "" for m in klara.user.messages[-3:]).split("\n")
+    assert klara.t("sip.can_do.title") in lines
+    assert klara.t("sip.contact_way.title") in lines
+    assert any(klara.t("sip.contact_way.ask") in (m.text or "") for m in klara.user.messages)

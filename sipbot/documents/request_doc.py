@@ -149,7 +149,10 @@ def _flow_sections(
     runner = FlowRunner(services)
     state = {"answers": answers}
     return [
-        Section(t(step.title), runner.show_answer(flow, step, state, t).split("\n"))
+        Section(
+            runner.title(flow, step, answers, t),
+            runner.show_answer(flow, step, state, t).split("\n"),
+        )
         for step in flow.steps
         if step.title
         and step.id not in FACT_STEPS

@@ -72,8 +72,16 @@ class FlowRunner:
         elif step.options_from == "chosen_actors":
             chosen = engine.chosen_options(flow, step, state["answers"]) or []
             out += [(a, t(ACTOR_LABELS[a])) for a in chosen]
-        out += [(o.id, t(o.label)) for o in (*step.options, *step.extra_options)]
+        for o in (*step.options, *step.extra_options):
+            msgid, values = engine.wording(flow, state["answers"], o.label, o.label_on_behalf)
+            out.append((o.id, t(msgid, **values)))
         return out
+
+    @staticmethod
+    def title(flow: Flow, step: Step, answers: dict[str, Any], t: Texts) -> str:
+        """A step's name in the review, the card and the PDF, saying whose it is."""
+        msgid, values = engine.wording(flow, answers, step.title or "", step.title_on_behalf)
+        return t(msgid, **values)
 
     def show_answer(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
         value = state["answers"].get(step.id)
@@ -208,7 +216,8 @@ class FlowRunner:
             if earlier is not None:  # editing: show what they said, with Keep
                 lines.append(t("hint.current", answer=self._text(earlier, t)))
             return "\n\n".join([*lines, t("hint.text", limit=step.max_length)])
-        lines = [t(step.ask)]
+        ask, named = engine.wording(flow, state["answers"], step.ask, step.ask_on_behalf)
+        lines = [t(ask, **named)]
         given = state["answers"].get(step.id)
         if step.kind in ("text", "choice") and given is not None:
             # Back here from later on, or from the review: show what they said before.
@@ -266,7 +275,7 @@ class FlowRunner:
         """Each answered step as its title and the answer, in flow order."""
         state: State = {"answers": answers}
         return [
-            f"{t(step.title)}\n{self.show_answer(flow, step, state, t)}"
+            f"{self.title(flow, step, answers, t)}\n{self.show_answer(flow, step, state, t)}"
             for step in flow.steps
             if step.title and engine.visible(step, answers) and step.id in answers
         ]
@@ -281,7 +290,7 @@ class FlowRunner:
     def _review_keyboard(self, flow: Flow, state: State, t: Texts) -> InlineKeyboardMarkup:
         answers = state["answers"]
         rows = [
-            [self._button(state, t("button.edit", what=t(step.title)), "e", i)]
+            [self._button(state, t("button.edit", what=self.title(flow, step, answers, t)), "e", i)]
             for i, step in enumerate(flow.steps)
             if step.title and engine.visible(step, answers) and step.id in answers
         ]

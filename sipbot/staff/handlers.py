@@ -138,7 +138,9 @@ class StaffBot:
         )
         unit = self.s.deployment.unit(result.unit)
         # Where new requests arrive: the unit's group if it has one, else this private chat.
-        enrolled = N_("staff.enrolled") if unit.staff_group_chat_id else N_("staff.enrolled_private")
+        enrolled = N_("staff.enrolled")
+        if unit.staff_group_chat_id is None:
+            enrolled = N_("staff.enrolled_private")
         await context.bot.send_message(
             update.effective_chat.id,
             t(enrolled, unit=unit.name),
