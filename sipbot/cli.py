@@ -392,6 +392,7 @@ def format_month(m: MonthStats, t: Texts) -> str:
     """
     from babel.numbers import format_decimal, format_percent
 
+    from sipbot.i18n import N_
     from sipbot.stats import ROLES, STATUSES
 
     def named(prefix: str, key: str) -> str:
@@ -407,6 +408,7 @@ def format_month(m: MonthStats, t: Texts) -> str:
             return "-"
         return f"{format_decimal(value, '0.0', locale=t.lang)} {t(unit)}"
 
+    hours, days = N_("staff.cli.stats.hours"), N_("staff.cli.stats.days")
     share = "-"
     if m.overdue_share is not None:
         share = format_percent(m.overdue_share, locale=t.lang)
@@ -417,14 +419,14 @@ def format_month(m: MonthStats, t: Texts) -> str:
             t("staff.cli.stats.role", counts=counts(m.by_role, ROLES, "staff.role")),
             t(
                 "staff.cli.stats.claimed",
-                median=figure(m.claim_median_hours, "staff.cli.stats.hours"),
-                p90=figure(m.claim_p90_hours, "staff.cli.stats.hours"),
+                median=figure(m.claim_median_hours, hours),
+                p90=figure(m.claim_p90_hours, hours),
                 claimed=m.claimed,
             ),
             t(
                 "staff.cli.stats.meeting",
-                median=figure(m.meeting_median_days, "staff.cli.stats.days"),
-                p90=figure(m.meeting_p90_days, "staff.cli.stats.days"),
+                median=figure(m.meeting_median_days, days),
+                p90=figure(m.meeting_p90_days, days),
                 with_meeting=m.with_meeting,
             ),
             t("staff.cli.stats.overdue", overdue=m.overdue, total=m.total, share=share),

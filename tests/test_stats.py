@@ -402,7 +402,7 @@ def test_stats_command_in_swedish_for_staff(capsys: pytest.CaptureFixture[str]) 
         "  ifylld av: personen själv 1, vårdnadshavare 1",
         "  från skickad till tagen: median 3,0 tim, p90 3,0 tim (tagna 1)",
         "  från skickad till möte: median -, p90 - (med möte 0)",
-        "  försenade: 0 av 2 (0\xa0%)",
+        "  försenade 0 av 2 (0\xa0%)",
     ]
     assert run(capsys, "stats", "--unit", "berg", "--lang", "sv")[1] == (
         "inga förfrågningar i berg\n"
