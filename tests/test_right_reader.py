@@ -11,12 +11,17 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from sipbot.citizen.meeting_notice import queue_notice
-from sipbot.db.models import StaffMember
+from sipbot.db.engine import session_scope
+from sipbot.db.models import Reminder, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
 from sipbot.meetings import booking
+from sipbot.people import readers
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.reminders.sender import ReminderSender
+from sipbot.requests import delete_person_requests
 from sipbot.staff import members, work
 from tests.conftest import FakeClock, RunningBot
 from tests.scripts import BRANCHES
@@ -104,6 +109,13 @@ async def test_the_daughter_reads_about_her_father_and_he_reads_his_own(
     staff_reminder = next(m.text for m in anna.messages if "Var:" in (m.text or ""))
     assert st("staff.place.home") in (staff_reminder or "")
     assert t("meeting.place.home") not in (staff_reminder or "")
+
+    # Karl deletes his data: he is no longer told, and nothing waits to be sent to him.
+    delete_person_requests(services.engine, clock, FATHER)
+    with session_scope(services.engine) as s:
+        row = s.get(SipRequest, request.id)
+        assert row is not None and readers(s, row) == [(DAUGHTER, True)]
+        assert not s.exec(select(Reminder).where(Reminder.chat_id == FATHER)).all()
 
 
 async def test_the_easy_welcome_comes_after_the_register_is_chosen(
