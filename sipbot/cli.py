@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from sipbot.deployment import Deployment
+    from sipbot.i18n import Texts
     from sipbot.stats import MonthStats
 
 # The admin commands read the time here, so tests can set it.
@@ -353,34 +354,58 @@ def cmd_audit(args: argparse.Namespace) -> None:
     print(_table([f"time ({settings.timezone})", "staff", "action", "request", "detail"], rows))
 
 
-def _figure(value: float | None, unit: str) -> str:
-    return "-" if value is None else f"{value:.1f} {unit}"
+def format_month(m: MonthStats, t: Texts) -> str:
+    """One unit and month as a short block of text (the CSV holds the same figures).
 
+    In the staff's language: Swedish names the statuses and roles as the staff's cards do and
+    writes a decimal comma; English keeps the CSV's ids.
+    """
+    from babel.numbers import format_decimal, format_percent
 
-def format_month(m: MonthStats) -> str:
-    """One unit and month as a short block of text (the CSV holds the same figures)."""
+    from sipbot.i18n import N_
     from sipbot.stats import ROLES, STATUSES
 
-    def counts(found: dict[str, int], order: Sequence[str]) -> str:
-        keys = [k for k in order if found.get(k)] + sorted(set(found) - set(order))
-        return ", ".join(f"{k} {found[k]}" for k in keys)
+    def named(prefix: str, key: str) -> str:
+        msgid = f"{prefix}.{key}"
+        return t(msgid) if t.lang != "en" and t.has(msgid) else key
 
-    share = f"{m.overdue_share:.0%}" if m.overdue_share is not None else "-"
+    def counts(found: dict[str, int], order: Sequence[str], prefix: str) -> str:
+        keys = [k for k in order if found.get(k)] + sorted(set(found) - set(order))
+        return ", ".join(f"{named(prefix, k)} {found[k]}" for k in keys)
+
+    def figure(value: float | None, unit: str) -> str:
+        if value is None:
+            return "-"
+        return f"{format_decimal(value, '0.0', locale=t.lang)} {t(unit)}"
+
+    hours, days = N_("staff.cli.stats.hours"), N_("staff.cli.stats.days")
+    share = "-"
+    if m.overdue_share is not None:
+        share = format_percent(m.overdue_share, locale=t.lang)
     return "\n".join(
         [
-            f"{m.unit} {m.month}: {m.total} request(s)",
-            f"  status: {counts(m.by_status, STATUSES)}",
-            f"  sent by: {counts(m.by_role, ROLES)}",
-            f"  sent to claimed: median {_figure(m.claim_median_hours, 'h')}, "
-            f"p90 {_figure(m.claim_p90_hours, 'h')} ({m.claimed} claimed)",
-            f"  sent to meeting: median {_figure(m.meeting_median_days, 'd')}, "
-            f"p90 {_figure(m.meeting_p90_days, 'd')} ({m.with_meeting} with a meeting)",
-            f"  overdue: {m.overdue} of {m.total} ({share})",
+            t("staff.cli.stats.head", unit=m.unit, month=m.month, total=m.total),
+            t("staff.cli.stats.status", counts=counts(m.by_status, STATUSES, "staff.status")),
+            t("staff.cli.stats.role", counts=counts(m.by_role, ROLES, "staff.role")),
+            t(
+                "staff.cli.stats.claimed",
+                median=figure(m.claim_median_hours, hours),
+                p90=figure(m.claim_p90_hours, hours),
+                claimed=m.claimed,
+            ),
+            t(
+                "staff.cli.stats.meeting",
+                median=figure(m.meeting_median_days, days),
+                p90=figure(m.meeting_p90_days, days),
+                with_meeting=m.with_meeting,
+            ),
+            t("staff.cli.stats.overdue", overdue=m.overdue, total=m.total, share=share),
         ]
     )
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
+    from sipbot.i18n import Catalogs
     from sipbot.stats import monthly, write_csv
 
     with _database() as (settings, engine, deployment):
@@ -395,10 +420,14 @@ def cmd_stats(args: argparse.Namespace) -> None:
             write_csv(rows, fh)
         print(f"wrote {len(rows)} row(s) to {args.csv}")
         return
+    t = Catalogs(settings.locales_dir, settings.tz).texts(args.lang, easy=False)
     if not rows:
-        print("no requests" + (f" in {args.unit}" if args.unit else ""))
+        if args.unit:
+            print(t("staff.cli.stats.none_in", unit=args.unit))
+        else:
+            print(t("staff.cli.stats.none"))
         return
-    print("\n\n".join(format_month(m) for m in rows))
+    print("\n\n".join(format_month(m, t) for m in rows))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -448,6 +477,9 @@ def main(argv: list[str] | None = None) -> None:
     stats = sub.add_parser("stats", help="requests per unit and month, times, overdue share")
     stats.add_argument("--unit", help="only this unit")
     stats.add_argument("--csv", metavar="FILE", help="write CSV here instead (- for stdout)")
+    stats.add_argument(
+        "--lang", choices=("en", "sv"), default="en", help="the text's language (staff: sv)"
+    )
     stats.set_defaults(fn=cmd_stats)
 
     args = parser.parse_args(argv)

@@ -86,7 +86,8 @@ def answer_link(
         claimed = s.execute(
             update(ConsentLink)
             .where(col(ConsentLink.token_hash) == _hash(token), col(ConsentLink.used_at).is_(None))
-            .values(used_at=now)
+            # A yes keeps the person's chat: they hear about their meetings from then on.
+            .values(used_at=now, person_chat_id=telegram_id if agrees else None)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return LinkCheck("used")
@@ -99,3 +100,4 @@ def answer_link(
         if then is not None:
             then(s, request, list(cancelled))
         return LinkCheck(None, request, cancelled)
+

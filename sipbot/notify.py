@@ -27,6 +27,7 @@ from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
 from sipbot.meetings.booking import where
 from sipbot.meetings.ics import meeting_ics
+from sipbot.people import ABOUT_LEAD, readers, subject_name
 from sipbot.render import answers as rendered
 from sipbot.services import Services
 from sipbot.staff.card import notice as card_notice
@@ -50,6 +51,15 @@ NOTICE = {
     ("followup", "new"): N_("person.notice.followup"),
     ("followup", "moved"): N_("person.notice.followup_moved"),
     ("followup", "cancelled"): N_("person.notice.followup_cancelled"),
+}
+# The same notices for one who filled the request in for someone else: about the person.
+NOTICE_ABOUT = {
+    ("meeting", "new"): N_("person.notice.meeting_about"),
+    ("meeting", "moved"): N_("person.notice.moved_about"),
+    ("meeting", "cancelled"): N_("person.notice.cancelled_about"),
+    ("followup", "new"): N_("person.notice.followup_about"),
+    ("followup", "moved"): N_("person.notice.followup_moved_about"),
+    ("followup", "cancelled"): N_("person.notice.followup_cancelled_about"),
 }
 Render = Callable[[Texts], list[outbox.Part]]
 Fallback = list[tuple[int, list[outbox.Part]]]
@@ -281,28 +291,55 @@ def queue_notice(
     change: str,
     staff_id: int | None = None,
 ) -> bool:
-    """The notice in the person's language and register, and the .ics, queued in the
+    """The notice in each reader's language and register, and the .ics, queued in the
     change's transaction; `staff_id` (else the holder, else the unit) hears if it cannot be
-    delivered.
+    delivered to the one who asked.
 
-    False if the person cannot be reached at all (they deleted their data)."""
-    if request.telegram_id is None:
+    Each reader gets their own wording: one who filled it in for someone else reads about
+    the person (by name); the person, when reachable through the consent link, is told too.
+    False if no one can be reached at all (they deleted their data)."""
+    targets = readers(s, request)
+    if not targets:
         return False
-    t = person_texts(s, services, request.telegram_id)
+    for chat_id, about in targets:
+        _queue_one_notice(s, services, request, meeting, change, chat_id, about, staff_id)
+    return True
+
+
+def _queue_one_notice(
+    s: Session,
+    services: Services,
+    request: SipRequest,
+    meeting: Meeting,
+    change: str,
+    chat_id: int,
+    about: bool,
+    staff_id: int | None,
+) -> None:
+    t = person_texts(s, services, chat_id)
     answers = request.answers or {}
+    name = subject_name(request)
+    msgid = NOTICE_ABOUT[meeting.kind, change] if about else NOTICE[meeting.kind, change]
+    place = where(meeting, t, name=name if about else None)
     body = t(
-        NOTICE[meeting.kind, change],
+        msgid,
         reference=request.reference,
         date=t.datetime(meeting.starts_at),
         minutes=meeting.minutes,
-        where=where(meeting, t),
+        where=place,
         who=invitees(request, meeting, t),
         goal=rendered.written(answers.get("main_goal"), t),
         problems=rendered.written(answers.get("problems"), t),
         responsible=(meeting.place_detail or {}).get("responsible") or "–",
+        **({"name": name} if about else {}),
     )
+    if about:
+        body = f"{t(ABOUT_LEAD[request.role], name=name)}\n\n{body}"
     buttons = None
-    if meeting.kind == "meeting" and change != "cancelled":
+    # The answer buttons go to the one who asked (the answers are theirs to give); the
+    # person reached through the link reads the notice and the calendar file.
+    asker = chat_id == request.telegram_id
+    if meeting.kind == "meeting" and change != "cancelled" and asker:
         buttons = [
             [(t("person.notice.can_come"), f"N:yes:{meeting.id}")],
             [(t("person.notice.other_time"), f"N:other:{meeting.id}")],
@@ -316,7 +353,7 @@ def queue_notice(
         minutes=meeting.minutes,
         # No words of the person's in the calendar file: calendars sync to many places.
         summary=t("meeting.ics.summary", reference=request.reference),
-        location=where(meeting, t),
+        location=place,
         description=None,
         organizer_name=services.deployment.unit(request.unit).name,
         method="CANCEL" if change == "cancelled" else "REQUEST",
@@ -327,14 +364,13 @@ def queue_notice(
     outbox.put(
         s,
         now,
-        request.telegram_id,
+        chat_id,
         parts,
         kind=f"notice.{change}",
         request_id=request.id,
-        fallback=_unreachable(s, services, request, staff_id),
+        fallback=_unreachable(s, services, request, staff_id) if asker else None,
     )
     log.info("notice.queued id=%s kind=%s change=%s", request.id, meeting.kind, change)
-    return True
 
 
 def queue_cancelled(

@@ -1,12 +1,21 @@
-"""A person's settings: language and register."""
+"""A person's settings (language and register) and who reads what is said about a request."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import Person
+from sipbot.db.models import ConsentLink, Person, SipRequest
+from sipbot.i18n import N_
+
+# The first line of a notice for one who filled the request in for someone else.
+ABOUT_LEAD = {
+    "relative": N_("person.about.relative"),
+    "representative": N_("person.about.representative"),
+    "guardian": N_("person.about.guardian"),
+}
 
 
 def preferences(
@@ -56,3 +65,35 @@ def forget(engine: Engine, telegram_id: int) -> None:
         person = s.get(Person, telegram_id)
         if person is not None:
             s.delete(person)
+
+
+def person_chat(s: Session, request: SipRequest) -> int | None:
+    """The chat of the person a request is about, when someone else filled it in and the
+    person said yes through the consent link themself; else None."""
+    query = select(ConsentLink.person_chat_id).where(
+        ConsentLink.request_id == request.id, col(ConsentLink.person_chat_id).is_not(None)
+    )
+    chat = s.exec(query).first()
+    return chat if chat is not None and chat != request.telegram_id else None
+
+
+def readers(s: Session, request: SipRequest) -> list[tuple[int, bool]]:
+    """Who reads what the bot tells about a request: (chat, about) pairs.
+
+    `about` is True for one who filled it in for someone else (a relative, a representative,
+    a guardian): they read a version about the person. The person themself, when reachable
+    (they said yes through the link), reads their own version.
+    """
+    out: list[tuple[int, bool]] = []
+    if request.telegram_id is not None:
+        out.append((request.telegram_id, request.role != "self"))
+    chat = person_chat(s, request) if request.role != "self" else None
+    if chat is not None:
+        out.append((chat, False))
+    return out
+
+
+def subject_name(request: SipRequest) -> str:
+    """The name of the person a request is about, as the one who asked wrote it."""
+    answers = request.answers or {}
+    return str(answers.get("person_name") or answers.get("own_name") or request.person_name or "")

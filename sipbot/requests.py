@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, exists, or_
+from sqlalchemy import Engine, delete, exists, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -242,6 +242,14 @@ def delete_person_requests(
             if request.status != "deleted":
                 record(s, request, now, "status", "deleted", "person")
             erase_contents(s, request)
+        # Someone a request was about, who said yes through its link: no longer reachable.
+        s.execute(
+            update(ConsentLink)
+            .where(col(ConsentLink.person_chat_id) == telegram_id)
+            .values(person_chat_id=None)
+        )
+        mine = (Reminder.chat_id == telegram_id, Reminder.audience == "person")
+        s.exec(delete(Reminder).where(*mine))  # type: ignore[call-overload]
         if then is not None:
             for request in was_open:
                 then(s, request)

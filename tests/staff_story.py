@@ -19,7 +19,9 @@ class Staff:
     async def enrol(self, unit: str, role: str = "staff") -> None:
         token = create_invite(self.services.engine, self.services.clock, unit, role)
         self.user.send(f"/start {INVITE_PREFIX}{token}")
-        await self.sees("staff.enrolled")
+        # Where new requests will arrive: the unit's group, or this chat when it has none.
+        has_group = self.services.deployment.unit(unit).staff_group_chat_id is not None
+        await self.sees("staff.enrolled" if has_group else "staff.enrolled_private")
 
     async def sees(self, msgid: str, **values: object) -> BotMessage:
         # Values not given stand for any text, so a test names only what matters to it.

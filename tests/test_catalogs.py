@@ -50,6 +50,7 @@ LIX_MIN_SENTENCES = 2
 LIX_MIN_WORDS = 8
 
 YAML_TEXT_KEYS = ("ask", "title", "label", "many_note_text")
+YAML_TEXT_KEYS += ("ask_on_behalf", "title_on_behalf", "label_on_behalf")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 

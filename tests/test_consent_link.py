@@ -6,6 +6,7 @@ import re
 
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
+from sipbot.people import save_preferences
 from sipbot.playground.emulator import BotApiEmulator
 from tests.conftest import FakeClock, RunningBot, staff_group
 from tests.scripts import BRANCHES
@@ -35,12 +36,28 @@ async def test_the_person_says_yes_and_everyone_is_told(
     group = emu.group(staff_group(bot.services, "are"))
     relative, request, payload = await _link_from_relative(emu, bot, 500)
     assert _consent(bot, request) == "awaiting_person"
-    # Karl has never used the bot; his Telegram is in English.
+    # Karl has never used the bot; his Telegram is in English, but he reads Swedish best, and
+    # easy Swedish: he chooses his own words before anything is asked of him.
     karl = Person(emu.user(501, language_code="en"), bot.services, "en")
     karl.user.send(f"/start {payload}")
+    await karl.sees("language.ask")
+    karl.user.press("Svenska")
+    karl.lang = "sv"
+    await karl.sees("register.ask")
+    karl.user.press(karl.t("register.easy"))
+    karl.easy = True
+    # One question at a time: a SIP at all, then sharing information, each with its own No.
     ask = await karl.sees("consent_link.ask", reference=request.reference, unit=request_unit(bot))
     assert ask.button_texts == [karl.t("consent_link.yes"), karl.t("consent_link.no")]
-    await karl.presses("consent_link.yes", "consent_link.thanks_yes", unit=request_unit(bot))
+    assert ask.text == karl.t(
+        "consent_link.ask", reference=request.reference, unit=request_unit(bot)
+    )  # the easy-to-read text he chose
+    await karl.presses("consent_link.yes", "consent_link.ask_share")
+    assert _consent(bot, request) == "awaiting_person"  # one yes is not both
+    share = karl.user.last
+    assert share is not None
+    assert share.button_texts == [karl.t("consent_link.share_yes"), karl.t("consent_link.share_no")]
+    await karl.presses("consent_link.share_yes", "consent_link.thanks_yes", unit=request_unit(bot))
     # He came only for the link: he is not pushed into asking for a SIP himself.
     assert _consent(bot, request) == "person_agreed"
     await relative.sees(
@@ -53,15 +70,28 @@ async def test_the_person_says_yes_and_everyone_is_told(
     # The link works once.
     karl.user.send(f"/start {payload}")
     await karl.sees("consent_link.used")
-    assert not any(karl.t("language.ask") in (m.text or "") for m in karl.user.messages)
+    assert not any(karl.t("menu.text") == m.text for m in karl.user.messages)
 
 
 async def test_the_person_says_no(emu: BotApiEmulator, bot: RunningBot) -> None:
     relative, request, payload = await _link_from_relative(emu, bot, 502)
     karl = Person(emu.user(503, language_code="sv"), bot.services, "sv")
+    save_preferences(bot.services.engine, 503, bot.services.clock, language="sv")  # known here
     karl.user.send(f"/start {payload}")
     await karl.sees("consent_link.ask", reference=request.reference, unit=request_unit(bot))
     await karl.presses("consent_link.no", "consent_link.thanks_no", unit=request_unit(bot))
+    assert _consent(bot, request) == "person_refused"
+    await relative.sees("consent_link.requester_no", name="Karl Öberg", reference=request.reference)
+
+
+async def test_yes_to_a_sip_but_no_to_sharing_is_a_no(emu: BotApiEmulator, bot: RunningBot) -> None:
+    relative, request, payload = await _link_from_relative(emu, bot, 506)
+    karl = Person(emu.user(507, language_code="sv"), bot.services, "sv")
+    save_preferences(bot.services.engine, 507, bot.services.clock, language="sv")
+    karl.user.send(f"/start {payload}")
+    await karl.sees("consent_link.ask")
+    await karl.presses("consent_link.yes", "consent_link.ask_share")
+    await karl.presses("consent_link.share_no", "consent_link.thanks_no", unit=request_unit(bot))
     assert _consent(bot, request) == "person_refused"
     await relative.sees("consent_link.requester_no", name="Karl Öberg", reference=request.reference)
 
@@ -72,11 +102,12 @@ async def test_the_link_refuses_its_sender_an_old_link_and_a_made_up_one(
     relative, request, payload = await _link_from_relative(emu, bot, 504)
     await relative.says(f"/start {payload}", then="consent_link.own")
     stranger = Person(emu.user(505, language_code="sv"), bot.services, "sv")
+    save_preferences(bot.services.engine, 505, bot.services.clock, language="sv")
     await stranger.says("/start c_madeup0000000000000000000", then="consent_link.unknown")
     # Opened in time, but Yes pressed after the link ran out: refused, nothing recorded.
     await stranger.says(f"/start {payload}", then="consent_link.ask")
     clock.advance(days=15)
-    await stranger.presses("consent_link.yes", "consent_link.expired")
+    await stranger.presses("consent_link.yes", "consent_link.expired")  # before the 2nd question
     await stranger.says(f"/start {payload}", then="consent_link.expired")
     assert _consent(bot, request) == "awaiting_person"
 

@@ -150,4 +150,4 @@ async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
     assert "flow" not in bot.app.user_data[404]
     # Back to the start: greeted as someone new, and no requests.
     p.easy = False
-    await p.says("/start", then="start.welcome")
+    await p.says("/start", then="language.ask")

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sipbot.meetings.booking import where
 from sqlmodel import col, select
 
 from sipbot.chat.reminders import SWEEP_EVERY, ReminderSender
@@ -17,6 +16,7 @@ from sipbot.db.engine import session_scope
 from sipbot.db.models import Reminder, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
 from sipbot.meetings import booking
+from sipbot.meetings.booking import where
 from sipbot.people import save_preferences
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.reminders.schedule import is_quiet, out_of_quiet, reminder_times

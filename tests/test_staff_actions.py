@@ -119,8 +119,10 @@ async def test_no_meeting_before_consent_is_confirmed(emu: BotApiEmulator, bot: 
     row = _row(bot, request.id)
     assert row.status == "meeting_booked"
     assert row.meeting_at is not None and row.meeting_at.isoformat() == "2026-12-07T12:30:00+00:00"
+    # Filled in by Maj's son: he reads the notice about her, by name.
     notice = await person.sees(
-        "person.notice.meeting",
+        "person.notice.meeting_about",
+        name="Maj Öberg",
         reference=request.reference,
         date=person.t.datetime(row.meeting_at),
         minutes=90,

@@ -404,6 +404,11 @@ async def _relative_case(emu: BotApiEmulator, bot: RunningBot, uid: int):  # typ
 
 async def _karl_answers(karl: Person, payload: str, label: str, then: str) -> None:
     karl.user.send(f"/start {payload}")
+    # New to the bot: his own language and register first, then the link's question.
+    await karl.sees("language.ask")
+    karl.user.press("Svenska")
+    await karl.sees("register.ask")
+    karl.user.press(karl.t("register.plain"))
     await karl.sees("consent_link.ask")
     karl.user.press(karl.t(label))
     await karl.sees(then)

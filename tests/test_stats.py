@@ -393,6 +393,23 @@ def test_stats_command_text(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.usefixtures("cli_env")
+def test_stats_command_in_swedish_for_staff(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "stats", "--unit", "ostersund", "--lang", "sv")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "ostersund 2026-11: förfrågningar 2",
+        "  status: ny 1, kontakt tagen 1",
+        "  ifylld av: personen själv 1, vårdnadshavare 1",
+        "  från skickad till tagen: median 3,0 tim, p90 3,0 tim (tagna 1)",
+        "  från skickad till möte: median -, p90 - (med möte 0)",
+        "  försenade 0 av 2 (0\xa0%)",
+    ]
+    assert run(capsys, "stats", "--unit", "berg", "--lang", "sv")[1] == (
+        "inga förfrågningar i berg\n"
+    )
+
+
+@pytest.mark.usefixtures("cli_env")
 def test_stats_command_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "out.csv"
     assert run(capsys, "stats", "--csv", str(target)) == (0, f"wrote 4 row(s) to {target}\n", "")

@@ -54,7 +54,7 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_logged_by_its_id
     assert "Storgatan" not in caplog.text and "Ada" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     # The next people are answered too, the sender among them.
-    await Person(sender, bot.services).says("/start", then="start.welcome")
+    await Person(sender, bot.services).says("/start", then="language.ask")
 
 
 async def test_update_ids_that_start_over_lower_still_reach_the_person(

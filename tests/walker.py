@@ -16,6 +16,7 @@ from sqlmodel import select
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.deployment import ACTOR_LABELS
+from sipbot.flows import engine
 from sipbot.flows.model import Flow, Step
 from sipbot.playground.emulator import BotApiEmulator, BotMessage
 from tests.conftest import RunningBot
@@ -44,7 +45,8 @@ class Walker:
         if option in ACTOR_LABELS and step.options_from in ("actors", "chosen_actors"):
             return t(ACTOR_LABELS[option])
         opt = next(o for o in (*step.options, *step.extra_options) if o.id == option)
-        return t(opt.label)
+        msgid, values = engine.wording(self.flow, self.script, opt.label, opt.label_on_behalf)
+        return t(msgid, **values)
 
     def step_of(self, msg: BotMessage) -> Step | None:
         if msg.edited or not msg.text:
@@ -52,6 +54,7 @@ class Walker:
         t = self.p.t
         for step in self.flow.steps:
             asks = [step.ask, *step.ask_by_option.values()]
+            asks += [step.ask_on_behalf] if step.ask_on_behalf else []
             if any(_starts_with(t(a), msg.text) for a in asks):
                 return step
         return None

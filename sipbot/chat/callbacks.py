@@ -30,7 +30,8 @@ TEAM = grammar(
     rf"G:(?P<action>invite|list|remove|remove_yes|hand|handto)"
     rf":(?P<arg>staff|admin|{NUMBER}|{NUMBER}\.{NUMBER})?"
 )
-CONSENT = grammar(r"K:(?P<choice>y|n):(?P<token>[A-Za-z0-9_-]{24})")  # token_urlsafe(18)
+# s: yes to a SIP, the second question (sharing) comes next; y: yes to both; n: no.
+CONSENT = grammar(r"K:(?P<choice>s|y|n):(?P<token>[A-Za-z0-9_-]{24})")  # token_urlsafe(18)
 LANGUAGE = grammar(r"L:(?P<lang>sv|en)")
 MENU = grammar(r"M:(?P<choice>about|ask|requests|privacy|help|language|menu)")
 NOTICE = grammar(rf"N:(?P<choice>yes|other):(?P<meeting>{NUMBER})")

@@ -21,6 +21,7 @@ from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, Reminder, SipRequest
 from sipbot.i18n import N_, Texts
 from sipbot.meetings.booking import where
+from sipbot.people import ABOUT_LEAD, subject_name
 from sipbot.reminders import store
 from sipbot.reminders.schedule import is_quiet, out_of_quiet
 from sipbot.render import answers as rendered
@@ -130,7 +131,7 @@ class ReminderSender:
                     msgid,
                     reference=request.reference,
                     date=t.datetime(meeting.starts_at),
-                    where=where(meeting, t),
+                    where=where(meeting, t, staff=True),
                 )
                 return [outbox.text(text, [open_row(t, request.id)])]
 
@@ -150,26 +151,39 @@ class ReminderSender:
             return
         t = self.s.texts_for_user(row.chat_id)
         answers = request.answers or {}
+        # One who filled it in for someone else reads about the person; the person, reached
+        # through the consent link, reads their own reminder.
+        about = row.chat_id == request.telegram_id and request.role != "self"
+        name = subject_name(request)
+        named = {"name": name} if about else {}
+        lead = f"{t(ABOUT_LEAD[request.role], name=name)}\n\n" if about else ""
         if row.kind == "prepare":
+            msgid = N_("person.reminder.prepare_about") if about else N_("person.reminder.prepare")
             text = t(
-                "person.reminder.prepare",
+                msgid,
                 date=t.datetime(meeting.starts_at),
                 goal=rendered.written(answers.get("main_goal"), t),
                 problems=rendered.written(answers.get("problems"), t),
+                **named,
             )
-            markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
-            await bot.send_message(row.chat_id, text, reply_markup=markup)
+            markup = None
+            if row.chat_id == request.telegram_id:  # additions go through the one who asked
+                markup = kb([(t("person.reminder.add"), f"Y:{request.id}")])
+            await bot.send_message(row.chat_id, lead + text, reply_markup=markup)
             return
-        msgid = N_("person.reminder.meeting")
+        msgid = N_("person.reminder.meeting_about") if about else N_("person.reminder.meeting")
         if meeting.kind == "followup":
-            msgid = N_("person.reminder.followup")
+            msgid = (
+                N_("person.reminder.followup_about") if about else N_("person.reminder.followup")
+            )
         text = t(
             msgid,
             date=t.datetime(meeting.starts_at),
-            where=where(meeting, t),
+            where=where(meeting, t, name=name if about else None),
             reference=request.reference,
+            **named,
         )
-        await bot.send_message(row.chat_id, text)
+        await bot.send_message(row.chat_id, lead + text)
 
     async def _tell_staff_unreachable(self, bot: Bot, request: SipRequest) -> None:
         assert request.assigned_to is not None

@@ -126,6 +126,9 @@ class ConsentLink(SQLModel, table=True):
     )
     expires_at: datetime = _ts(nullable=False)
     used_at: datetime | None = _ts(nullable=True)
+    # The person's own chat once they said yes through the link: notices and reminders then
+    # reach them too, worded for them (erased with the request's contents).
+    person_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class StaffMember(SQLModel, table=True):

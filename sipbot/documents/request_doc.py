@@ -142,7 +142,10 @@ def _flow_sections(
 ) -> list[Section]:
     shown = rendered.show_answer
     return [
-        Section(t(step.title), shown(services.deployment, flow, step, answers, t).split("\n"))
+        Section(
+            rendered.title(flow, step, answers, t),
+            shown(services.deployment, flow, step, answers, t).split("\n"),
+        )
         for step in flow.steps
         if step.title
         and step.id not in FACT_STEPS

@@ -51,6 +51,29 @@ def visible(step: Step, answers: dict[str, Any]) -> bool:
     return given in step.when.any_of
 
 
+def on_behalf(flow: Flow, answers: dict[str, Any]) -> bool:
+    """Is the one filling in someone other than the person (a relative, a representative)?"""
+    rule = flow.on_behalf
+    return rule is not None and answers.get(rule.step) in rule.any_of
+
+
+def person_name(flow: Flow, answers: dict[str, Any]) -> str:
+    """The person's name as given, for {name} in the on-behalf texts ("" before it is)."""
+    rule = flow.on_behalf
+    value = answers.get(rule.name) if rule else None
+    return value if isinstance(value, str) else ""
+
+
+def wording(
+    flow: Flow, answers: dict[str, Any], own: str, other: str | None
+) -> tuple[str, dict[str, str]]:
+    """The text id to show and its values: the on-behalf variant, naming the person, when
+    someone fills in for them and the step has one; else the step's own text."""
+    if other and on_behalf(flow, answers):
+        return other, {"name": person_name(flow, answers)}
+    return own, {}
+
+
 def chosen_options(flow: Flow, step: Step, answers: dict[str, Any]) -> list[str] | None:
     """The ids a step offers that depend on earlier answers, or None if they do not."""
     if step.kind == "each":

@@ -7,7 +7,15 @@ from typing import IO, Any
 
 import yaml
 
-TEXT_KEYS = ("ask", "title", "label", "many_note_text")
+TEXT_KEYS = (
+    "ask",
+    "title",
+    "label",
+    "many_note_text",
+    "ask_on_behalf",
+    "title_on_behalf",
+    "label_on_behalf",
+)
 
 
 def extract_flow(

@@ -24,6 +24,7 @@ class _Strict(BaseModel):
 class Option(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     label: str
+    label_on_behalf: str | None = None  # see Flow.on_behalf ("At my home" -> "At {name}'s")
 
 
 class Condition(_Strict):
@@ -33,11 +34,23 @@ class Condition(_Strict):
     any_of: list[str] = Field(min_length=1)
 
 
+class OnBehalf(_Strict):
+    """When the one filling in is not the person: the answer that says so, and the step whose
+    answer names the person. Steps then use their *_on_behalf texts, which may say {name}."""
+
+    step: str
+    any_of: list[str] = Field(min_length=1)
+    name: str
+
+
 class Step(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     kind: Kind
     ask: str
     title: str | None = None  # short name in the review; required for answerable steps
+    # Worded for one who fills in for someone else (Flow.on_behalf): whose it is, by name.
+    ask_on_behalf: str | None = None
+    title_on_behalf: str | None = None
     options: list[Option] = []
     options_from: Literal["municipalities", "actors", "chosen_actors"] | None = None
     extra_options: list[Option] = []  # appended after options_from (e.g. "I don't know")
@@ -57,6 +70,7 @@ class Step(_Strict):
 class Flow(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     version: int = Field(ge=1)
+    on_behalf: OnBehalf | None = None
     steps: list[Step] = Field(min_length=1)
 
     def step(self, step_id: str) -> Step:
@@ -71,7 +85,9 @@ def msgids(flow: Flow) -> list[str]:
     ids: list[str] = []
     for step in flow.steps:
         ids += [step.ask] + ([step.title] if step.title else [])
+        ids += [t for t in (step.ask_on_behalf, step.title_on_behalf) if t]
         ids += [o.label for o in (*step.options, *step.extra_options)]
+        ids += [o.label_on_behalf for o in step.options if o.label_on_behalf]
         ids += [step.many_note_text] if step.many_note_text else []
         ids += list(step.ask_by_option.values())
     return ids
@@ -117,16 +133,27 @@ def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool
             (("ask",), step.ask),
             (("title",), step.title),
         ]
+        texts += [(("ask_on_behalf",), step.ask_on_behalf)]
+        texts += [(("title_on_behalf",), step.title_on_behalf)]
         texts += [(("ask_by_option", k), v) for k, v in step.ask_by_option.items()]
         for field, value in texts:
             if value and not has_text(value):
                 raise yamlfile.fail(path, lines, (*where, *field), f"no text {value!r} in catalogs")
         for key in ("options", "extra_options"):
             for j, opt in enumerate(getattr(step, key)):
-                if not has_text(opt.label):
-                    raise yamlfile.fail(
-                        path, lines, (*where, key, j, "label"), f"no text {opt.label!r} in catalogs"
-                    )
+                for field in ("label", "label_on_behalf"):
+                    value = getattr(opt, field)
+                    if value and not has_text(value):
+                        raise yamlfile.fail(
+                            path, lines, (*where, key, j, field), f"no text {value!r} in catalogs"
+                        )
+    if flow.on_behalf is not None:
+        ids = {s.id for s in flow.steps}
+        for field in ("step", "name"):
+            if getattr(flow.on_behalf, field) not in ids:
+                raise yamlfile.fail(
+                    path, lines, ("on_behalf", field), "must name a step of this flow"
+                )
     if flow.steps[-1].kind != "review" and any(s.kind == "review" for s in flow.steps):
         raise yamlfile.fail(path, lines, ("steps",), "the review step must be the last step")
     return flow

@@ -234,9 +234,17 @@ def _move(s: Session, request: SipRequest, now: datetime, to: str, staff: StaffM
 # Where a meeting is, as the person and staff read it in notices and reminders.
 
 
-def where(meeting: Meeting, t: Texts) -> str:
+def where(meeting: Meeting, t: Texts, *, name: str | None = None, staff: bool = False) -> str:
+    """The place as its reader says it: "at your home" to the person, "at {name}'s home" to
+    one who asked for them, "at the person's home" to staff."""
     detail = place_text(meeting)
-    return t(PLACE[meeting.place].person) + (f": {detail}" if detail else "")
+    if staff:
+        place = t(PLACE[meeting.place].staff)
+    elif name is not None and meeting.place == "home":
+        place = t("meeting.place.home_about", name=name)
+    else:
+        place = t(PLACE[meeting.place].person)
+    return place + (f": {detail}" if detail else "")
 
 
 def place_text(meeting: Meeting) -> str | None:

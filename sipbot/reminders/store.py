@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Meeting, OutboxMessage, Reminder, SipRequest
 from sipbot.deployment import ReminderPolicy
+from sipbot.people import readers
 from sipbot.reminders.schedule import reminder_times
 
 STALE_CLAIM = timedelta(minutes=5)  # a claim this old was lost with its process
@@ -30,9 +31,8 @@ def schedule(
 ) -> list[Reminder]:
     """Rows for the person and for the staff member who has the request, in the caller's
     transaction (so a booking and its reminders are saved, or not, together)."""
-    chats = []
-    if request.telegram_id is not None:
-        chats.append(("person", request.telegram_id))
+    # The one who filled it in, and the person it is about when they can be reached too.
+    chats = [("person", chat) for chat, _about in readers(s, request)]
     if request.assigned_to is not None:
         chats.append(("staff", request.assigned_to))
     rows = []

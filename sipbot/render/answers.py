@@ -27,8 +27,16 @@ def options(
     elif step.options_from == "chosen_actors":
         chosen = engine.chosen_options(flow, step, answers) or []
         out += [(a, t(ACTOR_LABELS[a])) for a in chosen]
-    out += [(o.id, t(o.label)) for o in (*step.options, *step.extra_options)]
+    for o in (*step.options, *step.extra_options):
+        msgid, values = engine.wording(flow, answers, o.label, o.label_on_behalf)
+        out.append((o.id, t(msgid, **values)))
     return out
+
+
+def title(flow: Flow, step: Step, answers: dict[str, Any], t: Texts) -> str:
+    """A step's name in the review, the card and the PDF, saying whose it is."""
+    msgid, values = engine.wording(flow, answers, step.title or "", step.title_on_behalf)
+    return t(msgid, **values)
 
 
 def text(value: Any, t: Texts) -> str:
@@ -76,7 +84,7 @@ def answer_blocks(
 ) -> list[str]:
     """Each answered step as its title and the answer, in flow order."""
     return [
-        f"{t(step.title)}\n{show_answer(deployment, flow, step, answers, t)}"
+        f"{title(flow, step, answers, t)}\n{show_answer(deployment, flow, step, answers, t)}"
         for step in flow.steps
         if step.title and engine.visible(step, answers) and step.id in answers
     ]

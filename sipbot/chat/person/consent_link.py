@@ -56,8 +56,10 @@ class ConsentLinks:
                 reference=request.reference,
                 unit=self.s.deployment.unit(request.unit).name,
             ),
+            # One question at a time: first whether they want a SIP at all (K:s), then
+            # whether those taking part may share information (K:y), each with its own No.
             reply_markup=kb(
-                [(t("consent_link.yes"), f"K:y:{token}")], [(t("consent_link.no"), f"K:n:{token}")]
+                [(t("consent_link.yes"), f"K:s:{token}")], [(t("consent_link.no"), f"K:n:{token}")]
             ),
         )
 
@@ -69,6 +71,9 @@ class ConsentLinks:
         fields = callbacks.parse(callbacks.CONSENT, query.data) or {}
         choice, token = fields.get("choice"), fields.get("token", "")
         t = self.s.texts_for(update)
+        if choice == "s":
+            await self._ask_share(update, context, token, t)
+            return False
         agrees = choice == "y"
         tell = notify.consent_answered(self.s, agrees)  # queued with the answer
         result = answer_link(
@@ -88,3 +93,20 @@ class ConsentLinks:
             chat_id, t(key, unit=self.s.deployment.unit(request.unit).name)
         )
         return True
+
+    async def _ask_share(self, update: Update, context: Context, token: str, t: Texts) -> None:
+        """The second question: may those taking part share information about them."""
+        user_id = update.effective_user.id  # type: ignore[union-attr]
+        checked = check_link(self.s.engine, self.s.clock, token, user_id)
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        if checked.problem is not None or checked.request is None:
+            await context.bot.send_message(chat_id, t(PROBLEMS[checked.problem or "unknown"]))
+            return
+        await context.bot.send_message(
+            chat_id,
+            t("consent_link.ask_share"),
+            reply_markup=kb(
+                [(t("consent_link.share_yes"), f"K:y:{token}")],
+                [(t("consent_link.share_no"), f"K:n:{token}")],
+            ),
+        )

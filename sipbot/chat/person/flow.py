@@ -55,6 +55,10 @@ class FlowRunner:
         """(id, shown text) for a choice or multi step, in button order."""
         return rendered.options(self.s.deployment, flow, step, state["answers"], t)
 
+    @staticmethod
+    def title(flow: Flow, step: Step, answers: dict[str, Any], t: Texts) -> str:
+        return rendered.title(flow, step, answers, t)
+
     def show_answer(self, flow: Flow, step: Step, state: State, t: Texts) -> str:
         return rendered.show_answer(self.s.deployment, flow, step, state["answers"], t)
 
@@ -165,7 +169,8 @@ class FlowRunner:
             if earlier is not None:  # editing: show what they said, with Keep
                 lines.append(t("hint.current", answer=self._text(earlier, t)))
             return "\n\n".join([*lines, t("hint.text", limit=step.max_length)])
-        lines = [t(step.ask)]
+        ask, named = engine.wording(flow, state["answers"], step.ask, step.ask_on_behalf)
+        lines = [t(ask, **named)]
         given = state["answers"].get(step.id)
         if step.kind in ("text", "choice") and given is not None:
             # Back here from later on, or from the review: show what they said before.
@@ -233,7 +238,7 @@ class FlowRunner:
     def _review_keyboard(self, flow: Flow, state: State, t: Texts) -> InlineKeyboardMarkup:
         answers = state["answers"]
         rows = [
-            [self._button(state, t("button.edit", what=t(step.title)), "e", i)]
+            [self._button(state, t("button.edit", what=self.title(flow, step, answers, t)), "e", i)]
             for i, step in enumerate(flow.steps)
             if step.title and engine.visible(step, answers) and step.id in answers
         ]

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 REQUEST_FLOW = "sip_request"
 CHOOSING_KEY = "choosing_register"  # language chosen, register not yet
+WELCOME_KEY = "welcome"  # new here: welcomed once the register is chosen, in that register
+LINK_KEY = "consent_link"  # came through a consent link: its questions once words are chosen
+LINK_ONLY_KEY = "link_only"  # came new, only for the link: not pushed into asking for a SIP
 
 
 class CitizenStart:
@@ -62,14 +65,24 @@ class CitizenStart:
         t = self.s.texts_for(update)
         payload = context.args[0] if context.args else ""
         if payload.startswith(PAYLOAD_PREFIX):
-            await self.links.open(update, context, payload.removeprefix(PAYLOAD_PREFIX))
+            token = payload.removeprefix(PAYLOAD_PREFIX)
+            if not is_known(self.s.engine, user.id):
+                # The person a request is about, new here: their own language and register
+                # first, then the link's questions in them.
+                context.user_data[LINK_KEY] = token  # type: ignore[index]
+                context.user_data[LINK_ONLY_KEY] = True  # type: ignore[index]
+                await self.ask_language(update, context)
+                return
+            await self.links.open(update, context, token)
             return
         for prefix, handle in self.payloads.items():
             if payload.startswith(prefix):
                 await handle(update, context, payload.removeprefix(prefix))
                 return
         if not is_known(self.s.engine, user.id):
-            await self._send(update, context, t("start.welcome"))
+            # The welcome waits for the register, so an easy-to-read reader gets it easy.
+            context.user_data[WELCOME_KEY] = True  # type: ignore[index]
+            context.user_data.pop(LINK_KEY, None)  # type: ignore[union-attr]
             await self.ask_language(update, context)
             return
         if current(context) is not None:
@@ -136,7 +149,7 @@ class CitizenStart:
         if not await self.links.on_answer(update, context):
             return
         # Someone new who came only for the link is not pushed into asking for a SIP.
-        if is_known(self.s.engine, update.effective_user.id):  # type: ignore[union-attr]
+        if not context.user_data.pop(LINK_ONLY_KEY, None):  # type: ignore[union-attr]
             await self.menu(update, context)
 
     # -- language and register -------------------------------------------------------------
@@ -185,6 +198,12 @@ class CitizenStart:
         )
         self.s.preferences_changed(update.effective_user.id)
         t = self.s.texts_for(update)
+        token = context.user_data.pop(LINK_KEY, None)  # type: ignore[union-attr]
+        if token is not None:
+            await self.links.open(update, context, token)
+            return
+        if context.user_data.pop(WELCOME_KEY, None):  # type: ignore[union-attr]
+            await self._send(update, context, t("start.welcome"))
         await self._send(update, context, t("register.saved"))
         if not await self._resume(update, context):
             await self.menu(update, context)

@@ -95,10 +95,14 @@ class StaffBot(TypedInput, CardView):
             [BotCommand(c, t(STAFF_COMMANDS[c])) for c in commands],
             scope=BotCommandScopeChat(user.id),
         )
-        unit = self.s.deployment.unit(result.unit).name
+        unit = self.s.deployment.unit(result.unit)
+        # Where new requests arrive: the unit's group if it has one, else this private chat.
+        enrolled = N_("staff.enrolled")
+        if unit.staff_group_chat_id is None:
+            enrolled = N_("staff.enrolled_private")
         await context.bot.send_message(
             update.effective_chat.id,
-            t("staff.enrolled", unit=unit),
+            t(enrolled, unit=unit.name),
             reply_markup=kb([(t("staff.button.queue"), "S:q:new:0")]),
         )
 
