@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from sipbot.citizen.about import AboutPages
 from sipbot.citizen.consent_link import ConsentLinks
+from sipbot.citizen.languages import language_rows
 from sipbot.citizen.my_requests import MyRequests
 from sipbot.citizen.privacy import Privacy
 from sipbot.consent import PAYLOAD_PREFIX
@@ -143,18 +144,19 @@ class CitizenStart:
 
     async def ask_language(self, update: Update, context: Context) -> None:
         t = self.s.texts_for(update)
+        user = update.effective_user
         await self._send(
             update,
             context,
             t("language.ask"),
-            reply_markup=_kb([("Svenska", "L:sv"), ("English", "L:en")]),
+            reply_markup=_kb(*language_rows(self.s.catalogs, user and user.language_code)),
         )
 
     async def on_language(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
         lang = (query.data or "").removeprefix("L:")
-        if lang not in ("sv", "en"):
+        if lang not in self.s.catalogs.offered:
             await query.answer()
             return
         save_preferences(self.s.engine, update.effective_user.id, self.s.clock, language=lang)

@@ -62,7 +62,7 @@ class Escalator:
         t = self.s.catalogs.texts(STAFF_LANGUAGE, easy=False)
         for unit, requests in by_unit.items():
             refs = ", ".join(r.reference for r in requests[:SHOWN])
-            text = t("staff.overdue", count=len(requests), references=refs)
+            text = t.ngettext("staff.overdue", len(requests), count=len(requests), references=refs)
             markup = kb([(t("staff.button.overdue"), "S:q:overdue:0")])
             await send_to_unit(bot, self.s, unit, text, markup)
             log.info("staff.overdue unit=%s count=%s", unit, len(requests))
