@@ -25,6 +25,14 @@ def isolate(value: str) -> str:
     return f"{FSI}{value}{PDI}"
 
 
+ISOLATES = frozenset("\u2066\u2067\u2068\u2069")
+
+
+def strip_isolates(text: str) -> str:
+    """``text`` without isolates (a PDF lays out its own runs; its fonts have no glyphs)."""
+    return "".join(ch for ch in text if ch not in ISOLATES)
+
+
 def strip_marks(text: str) -> str:
     """``text`` without directional marks and isolates (for a PDF, a search, a comparison)."""
     return "".join(ch for ch in text if ch not in MARKS)

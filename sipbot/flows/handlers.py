@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from sipbot import callbacks
+from sipbot.bidi import ascii_digits
 from sipbot.blank import is_blank
 from sipbot.db.persistence import persist_now
 from sipbot.deployment import ACTOR_LABELS
@@ -420,6 +421,8 @@ class FlowRunner:
         value: Any
         if msg.text is not None:
             value = msg.text.strip()
+            if step.format == "phone":  # "٠٧٠١٢٣٤٥٦٧" is stored as staff dial it: 0701234567
+                value = ascii_digits(value)
         else:  # a voice message, kept for staff to listen to
             voice = msg.voice
             assert voice is not None
@@ -449,7 +452,7 @@ class FlowRunner:
                 return N_("input.too_long")
             if step.kind == "list" and len(state["pending"]) >= step.max_items:
                 return N_("input.list_full")
-            if step.format == "phone" and not PHONE.fullmatch(msg.text.strip()):
+            if step.format == "phone" and not PHONE.fullmatch(ascii_digits(msg.text.strip())):
                 return N_("input.bad_phone")
             return None
         if msg.voice is not None and takes_text and step.voice:
