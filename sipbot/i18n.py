@@ -39,6 +39,9 @@ from sipbot.config import ConfigError
 
 REGISTERS = ("plain", "easy")
 STAFF_LANGUAGE = "sv"  # staff read Swedish; the catalogs must have it
+# Staff texts (staff.*) must be complete in these; another catalog may leave them empty, and a
+# staff member reading that language then sees them in Swedish.
+STAFF_LANGUAGES = ("sv", "en")
 DEFAULT_ORDER = ("sv", "en")  # listed first when the deployment names no order
 
 # Catalog headers a translator may set (besides the standard ones).
@@ -124,6 +127,7 @@ class Texts:
     locale: Locale = field(default_factory=lambda: Locale.parse(STAFF_LANGUAGE))
     rtl: bool = False
     date_pattern: str = DATE_PATTERN
+    _staff: GNUTranslations | None = None  # Swedish, for staff texts a catalog leaves empty
 
     def __call__(self, msgid: str, /, **values: object) -> str:
         text = self._easy.gettext(msgid) if self.easy and self._easy else msgid
@@ -131,6 +135,8 @@ class Texts:
             # The easy catalog leaves a message empty only where the plain text already
             # meets the easy-to-read bar (tests/test_catalogs.py checks this).
             text = self._plain.gettext(msgid)
+        if text == msgid and self._staff is not None:
+            return self._staff_text(self._staff.gettext(msgid), values)
         return self._fill(text, values)
 
     def ngettext(self, msgid: str, n: int, /, **values: object) -> str:
@@ -138,6 +144,8 @@ class Texts:
         text = self._easy.ngettext(msgid, msgid, n) if self.easy and self._easy else msgid
         if text == msgid:
             text = self._plain.ngettext(msgid, msgid, n)
+        if text == msgid and self._staff is not None:
+            return self._staff_text(self._staff.ngettext(msgid, msgid, n), values)
         return self._fill(text, values)
 
     def npgettext(self, context: str, msgid: str, n: int, /, **values: object) -> str:
@@ -146,6 +154,9 @@ class Texts:
         if text == msgid:
             text = self._plain.npgettext(context, msgid, msgid, n)
         return self._fill(text, values)
+
+    def _staff_text(self, text: str, values: dict[str, object]) -> str:
+        return text.format(**values) if values else text
 
     def _fill(self, text: str, values: dict[str, object]) -> str:
         if values:
@@ -269,6 +280,7 @@ class Catalogs:
             babel_locale(info.code, self._fallback),
             info.rtl,
             info.date_pattern,
+            None if info.code in STAFF_LANGUAGES else self._found[STAFF_LANGUAGE].plain,
         )
 
 
