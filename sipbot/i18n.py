@@ -159,10 +159,12 @@ class Texts:
         return text.format(**values) if values else text
 
     def _fill(self, text: str, values: dict[str, object]) -> str:
-        if values:
-            text = text.format(**{k: self._value(v) for k, v in values.items()})
+        # Decided on the catalog text, not the filled one, so a message reads the same way
+        # whatever is inserted (and a test's template matches it).
         if self.rtl and text and not bidi.starts_rtl(text):
             text = bidi.RLM + text
+        if values:
+            text = text.format(**{k: self._value(v) for k, v in values.items()})
         return text
 
     def _value(self, value: object) -> object:

@@ -45,7 +45,7 @@ class Person:
         self.user.send("/start")
         await self.sees("start.welcome")
         await self.sees("language.ask")
-        self.user.press("Svenska" if self.lang == "sv" else "English")
+        self.user.press(self.services.catalogs.language(self.lang).name)  # "Svenska", "العربية"
         await self.sees("register.ask")
         self.user.press(self.t("register.easy" if easy else "register.plain"))
         self.easy = easy
