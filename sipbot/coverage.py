@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from sipbot.i18n import REGISTERS, STATUS_HEADER, headers, read_catalog
+from sipbot.i18n import REGISTERS, STAFF_LANGUAGES, STATUS_HEADER, headers, read_catalog
 
 REVIEWED = "reviewed"  # what a catalog without an X-Translation-Status header is taken to be
 
@@ -21,6 +21,7 @@ class Coverage:
     status: str
     fallback: bool  # no such catalog: this register shows the plain texts
     offered: bool  # the deployment offers the language
+    staff_in_swedish: bool = False  # only staff texts are missing: staff see them in Swedish
 
 
 def _filled(catalog: Catalog) -> set[str]:
@@ -55,8 +56,23 @@ def coverage(locales_dir: Path, offered: tuple[str, ...]) -> list[Coverage]:
                 continue
             done = _filled(read_catalog(path)) & reference
             own = headers(path).get(STATUS_HEADER, "") or status
+            missing = reference - done
+            staff_swedish = (
+                bool(missing)
+                and lang not in STAFF_LANGUAGES
+                and all(m.startswith("staff.") for m in missing)
+            )
             rows.append(
-                Coverage(lang, register, len(done), len(reference), own, False, lang in offered)
+                Coverage(
+                    lang,
+                    register,
+                    len(done),
+                    len(reference),
+                    own,
+                    False,
+                    lang in offered,
+                    register == "plain" and staff_swedish,
+                )
             )
     return rows
 
@@ -64,8 +80,14 @@ def coverage(locales_dir: Path, offered: tuple[str, ...]) -> list[Coverage]:
 def format_coverage(rows: list[Coverage]) -> str:
     lines = ["language  register  translated  offered  status"]
     for r in rows:
-        done = "plain texts (no catalog)" if r.fallback else f"{r.translated}/{r.total}"
+        done = "-" if r.fallback else f"{r.translated}/{r.total}"
+        note = ""
+        if r.fallback:
+            note = "; no catalog: shows the plain texts"
+        elif r.staff_in_swedish:
+            note = "; staff texts shown in Swedish"
         lines.append(
-            f"{r.lang:<9} {r.register:<9} {done:<11} {'yes' if r.offered else 'no':<8} {r.status}"
+            f"{r.lang:<9} {r.register:<9} {done:<11} {'yes' if r.offered else 'no':<8} "
+            f"{r.status}{note}"
         )
     return "\n".join(lines)

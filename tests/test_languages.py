@@ -257,7 +257,8 @@ def test_sipbot_languages_shows_coverage_and_draft_status(
     main(["languages"])
     out = capsys.readouterr().out
     assert "ar        plain" in out and "draft, awaiting review by a qualified translator" in out
-    assert "plain texts" in out  # the easy register of ar and fa shows plain text
+    assert "no catalog: shows the plain texts" in out  # easy ar and fa: the plain text
+    assert "staff texts shown in Swedish" in out
 
 
 # -- end to end, in Arabic and Persian ----------------------------------------------------------
