@@ -104,6 +104,20 @@ def test_ukrainian_has_three_plural_forms(tmp_path: Path) -> None:
     assert got == ["1 день", "2 дні", "5 днів", "11 днів", "21 день", "22 дні"]
 
 
+def test_a_plural_entry_with_a_context(tmp_path: Path) -> None:
+    locales = _locales_with(tmp_path)
+    _tiny_catalog(
+        locales / "en" / "LC_MESSAGES",
+        "en",
+        "nplurals=2; plural=(n != 1);",
+        'msgctxt "staff"\nmsgid "count.days"\nmsgid_plural "count.days"\n'
+        'msgstr[0] "{n} working day"\nmsgstr[1] "{n} working days"\n',
+    )
+    t = Catalogs(locales, TZ).texts("en", False)
+    assert t.npgettext("staff", "count.days", 1, n=1) == "1 working day"
+    assert t.npgettext("staff", "count.days", 5, n=5) == "5 working days"
+
+
 def test_decimals_are_written_the_readers_way(catalogs: Catalogs) -> None:
     assert catalogs.texts("sv", False).number(0.3) == "0,3"
     assert catalogs.texts("en", False).number(0.3) == "0.3"
