@@ -39,7 +39,7 @@ def strip_marks(text: str) -> str:
 
 
 def first_strong(text: str, *, skip_isolates: bool) -> str | None:
-    """"L" or "R" for the first strong character (UAX #9 rule P2), None when there is none.
+    """ "L" or "R" for the first strong character (UAX #9 rule P2), None when there is none.
 
     With ``skip_isolates`` (as the algorithm says) characters between an isolate initiator and
     its PDI are passed over; without, as a client that ignores isolates would read it.
