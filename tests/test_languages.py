@@ -232,6 +232,21 @@ def test_a_language_babel_does_not_know_falls_back_for_dates(tmp_path: Path) -> 
     assert t("staff.queue.empty") == catalogs.texts("sv", False)("staff.queue.empty")
 
 
+def test_a_catalog_can_set_its_date_pattern(tmp_path: Path) -> None:
+    # Babel's "EEEE" is Finnish "torstaina" (on Thursday); a heading wants "torstai".
+    locales = _locales_with(tmp_path)
+    _tiny_catalog(
+        locales / "fi" / "LC_MESSAGES",
+        "fi",
+        "nplurals=2; plural=(n != 1);",
+        'msgid "menu.text"\nmsgstr "Mitä haluat tehdä?"\n',
+        extra='"X-Date-Pattern: cccc d. MMMM y\\n"\n',
+    )
+    t = Catalogs(locales, TZ).texts("fi", False)
+    assert t.date(THURSDAY) == "torstai 3. joulukuuta 2026"
+    assert t.datetime(THURSDAY) == "torstai 3. joulukuuta 2026 10:00"
+
+
 # -- PDFs in Tigrinya and Arabic ---------------------------------------------------------------
 
 
