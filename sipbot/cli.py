@@ -430,6 +430,23 @@ def cmd_stats(args: argparse.Namespace) -> None:
     print("\n\n".join(format_month(m, t) for m in rows))
 
 
+def cmd_languages(args: argparse.Namespace) -> None:
+    from sipbot.config import Settings
+    from sipbot.coverage import coverage, format_coverage
+    from sipbot.deployment import load_deployment
+    from sipbot.i18n import Catalogs
+
+    settings = Settings()
+    deployment = load_deployment(settings.deployment)
+    catalogs = Catalogs(
+        settings.locales_dir,
+        settings.tz,
+        languages=deployment.languages,
+        fallback_locale=deployment.fallback_locale,
+    )
+    print(format_coverage(coverage(settings.locales_dir, catalogs.offered)))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="sipbot", description="SIP requests on Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -481,6 +498,10 @@ def main(argv: list[str] | None = None) -> None:
         "--lang", choices=("en", "sv"), default="en", help="the text's language (staff: sv)"
     )
     stats.set_defaults(fn=cmd_stats)
+
+    sub.add_parser(
+        "languages", help="each catalog and register: coverage, whether offered, review status"
+    ).set_defaults(fn=cmd_languages)
 
     args = parser.parse_args(argv)
     try:

@@ -69,6 +69,11 @@ class Deployment(_Strict):
     units: list[Unit] = Field(min_length=1)
     municipalities: list[Municipality] = Field(min_length=1)
     actors: list[str] = Field(min_length=1)
+    # The languages people may choose, in the order shown (catalog directories under
+    # locales/); left out, every catalog found is offered.
+    languages: list[str] | None = Field(default=None, min_length=1)
+    # Dates and numbers for a language Babel has no locale for (e.g. a Sami language).
+    fallback_locale: str = "sv"
 
     def municipality(self, municipality_id: str) -> Municipality:
         return next(m for m in self.municipalities if m.id == municipality_id)

@@ -540,7 +540,7 @@ def handed_over(
             return
         t = staff_texts(s, services, to_id)
         refs = ", ".join(r.reference for r in moved)
-        text = t("staff.team.handed_to_you", count=len(moved), references=refs)
+        text = t.ngettext("staff.team.handed_to_you", len(moved), count=len(moved), references=refs)
         outbox.put(s, services.clock(), to_id, [outbox.text(text)], kind="staff.handed_over")
 
     return then
@@ -587,7 +587,7 @@ def overdue(
     """The daily reminder of a unit's overdue, unclaimed requests (queued with its mark)."""
 
     def render(t: Texts) -> list[outbox.Part]:
-        text = t("staff.overdue", count=count, references=references)
+        text = t.ngettext("staff.overdue", count, count=count, references=references)
         return [outbox.text(text, [[(t("staff.button.overdue"), "S:q:overdue:0")]])]
 
     targets = unit_chats(services, unit_id)

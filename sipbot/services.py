@@ -64,7 +64,9 @@ class Services:
         """
         set_key(settings.key_bytes)
         deployment = load_deployment(settings.deployment)
-        catalogs = catalogs or Catalogs(settings.locales_dir, settings.tz)
+        catalogs = (catalogs or Catalogs(settings.locales_dir, settings.tz)).configured(
+            deployment.languages, deployment.fallback_locale
+        )
         probe = catalogs.texts("sv", easy=False)
         flows = load_flows(settings.conversations_dir, deployment, probe.has)
         engine = make_engine(settings.db_url)
@@ -74,7 +76,9 @@ class Services:
 
     def texts_for_user(self, telegram_id: int) -> Texts:
         """The language and register a person chose, for messages the bot sends unasked."""
-        return self.catalogs.texts(*preferences(self.engine, telegram_id, None))
+        return self.catalogs.texts(
+            *preferences(self.engine, telegram_id, None, self.catalogs.offered)
+        )
 
     def texts_for(self, update: Incoming) -> Texts:
         """The reader's language and register (Telegram's language until they choose)."""
@@ -83,7 +87,9 @@ class Services:
         cached = self._texts.get(user_id)
         if cached is not None and cached[0] == update.update_id:
             return cached[1]
-        lang, easy = preferences(self.engine, user_id, user and user.language_code)
+        lang, easy = preferences(
+            self.engine, user_id, user and user.language_code, self.catalogs.offered
+        )
         texts = self.catalogs.texts(lang, easy)
         self._texts[user_id] = (update.update_id, texts)
         return texts
@@ -95,7 +101,8 @@ class Services:
         cached = self._texts.get(user.id if user else 0)
         if cached is not None:
             return cached[1]
-        return self.catalogs.texts(from_telegram(user and user.language_code), False)
+        lang = from_telegram(user and user.language_code, self.catalogs.offered)
+        return self.catalogs.texts(lang, False)
 
     def preferences_changed(self, telegram_id: int) -> None:
         """The person chose a language or register, or was forgotten: read them afresh."""

@@ -23,9 +23,11 @@ class Staff:
         has_group = self.services.deployment.unit(unit).staff_group_chat_id is not None
         await self.sees("staff.enrolled" if has_group else "staff.enrolled_private")
 
-    async def sees(self, msgid: str, **values: object) -> BotMessage:
+    async def sees(self, msgid: str, n: int | None = None, **values: object) -> BotMessage:
         # Values not given stand for any text, so a test names only what matters to it.
-        template = self.t(msgid).format_map(_Keep(values))
+        # A plural entry (a count's text) is read in its form for ``n``.
+        text = self.t(msgid) if n is None else self.t.ngettext(msgid, n)
+        template = text.format_map(_Keep(values))
         return await self.user.wait_for(lambda m: template_matches(template, m.text or ""))
 
     def press(self, label: str) -> None:

@@ -20,10 +20,12 @@ class Person:
     def t(self) -> Texts:
         return self.services.catalogs.texts(self.lang, self.easy)
 
-    async def sees(self, msgid: str, **values: object) -> BotMessage:
+    async def sees(self, msgid: str, n: int | None = None, **values: object) -> BotMessage:
         """Wait for the bot to say this catalog text (the part before any unfilled value)."""
         # Values not given stand for any text, so a test names only what matters to it.
-        template = self.t(msgid).format_map(_Keep(values))
+        # A plural entry (a count's text) is read in its form for ``n``.
+        text = self.t(msgid) if n is None else self.t.ngettext(msgid, n)
+        template = text.format_map(_Keep(values))
         return await self.user.wait_for(lambda m: template_matches(template, m.text or ""))
 
     async def asked(self, step_ask: str) -> BotMessage:
@@ -42,7 +44,7 @@ class Person:
         easy, self.easy = self.easy, False  # plain until the register is chosen
         self.user.send("/start")
         await self.sees("language.ask")
-        self.user.press("Svenska" if self.lang == "sv" else "English")
+        self.user.press(self.services.catalogs.language(self.lang).name)  # "Svenska", "العربية"
         await self.sees("register.ask")
         self.user.press(self.t("register.easy" if easy else "register.plain"))
         self.easy = easy

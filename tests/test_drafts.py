@@ -46,7 +46,7 @@ async def test_warned_once_at_27_days_then_deleted_at_30(
     await keeper.sweep(bot.app)  # once only
     clock.advance(days=3)
     await keeper.sweep(bot.app)
-    expired = await p.sees("draft.expired", days=30)
+    expired = await p.sees("draft.expired", days=p.t.ngettext("count.days", 30, n=30))
     assert not any(p.t("draft.warning").split("{")[0] in (m.text or "") for m in [expired])
     assert sum(p.t("draft.warning").split("{")[0] in (m.text or "") for m in p.user.messages) == 1
     assert "flow" not in bot.app.user_data[600]
@@ -68,7 +68,7 @@ async def test_continuing_after_the_warning_keeps_the_draft_another_30_days(
     assert bot.app.user_data[601]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     clock.advance(days=1)
     await keeper.sweep(bot.app)
-    await p.sees("draft.expired", days=30)
+    await p.sees("draft.expired", days=p.t.ngettext("count.days", 30, n=30))
 
 
 async def test_ended_requests_keep_their_contents_for_the_deployments_days(

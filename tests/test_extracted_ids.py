@@ -5,11 +5,17 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 
 from sipbot.i18n import read_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ids(catalog: Catalog) -> set[str]:
+    """Every id; a plural entry's id is its msgid (msgid_plural is the same)."""
+    return {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
 
 
 def test_extracted_ids_match_the_catalogs() -> None:
@@ -18,17 +24,25 @@ def test_extracted_ids_match_the_catalogs() -> None:
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
             str(ROOT),
             method_map=[("sipbot/**.py", "python"), ("conversations/*.yaml", "sipbot_flow")],
-            keywords={"t": None, "N_": None, "_": None},
+            # t.ngettext(msgid, n, ...) and t.npgettext(context, msgid, n, ...): the id is
+            # both msgid and msgid_plural, so only the first is named.
+            keywords={
+                "t": None,
+                "N_": None,
+                "_": None,
+                "ngettext": (1,),
+                "npgettext": ((1, "c"), 2),
+            },
         )
     }
-    catalog = {m.id for m in read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po") if m.id}
+    catalog = _ids(read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po"))
     assert found - catalog == set(), "used in code or flows but not in the catalogs"
     assert catalog - found == set(), "in the catalogs but used nowhere"
 
 
 def _lookup_params(trees: list[ast.Module]) -> dict[str, int]:
     """Functions that look a text up: name -> position of their `msgid` parameter."""
-    found: dict[str, int] = {"t": 0, "N_": 0}
+    found: dict[str, int] = {"t": 0, "N_": 0, "ngettext": 0, "npgettext": 1}
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -53,7 +67,7 @@ def test_every_literal_that_reaches_a_lookup_is_in_the_catalogs() -> None:
     files = sorted((ROOT / "sipbot").rglob("*.py"))
     trees = [ast.parse(f.read_text(), str(f)) for f in files]
     params = _lookup_params(trees)
-    catalog = {m.id for m in read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po") if m.id}
+    catalog = _ids(read_catalog(ROOT / "locales/sv/LC_MESSAGES/plain.po"))
     missing = []
     for path, tree in zip(files, trees, strict=True):
         for node in ast.walk(tree):
@@ -74,7 +88,8 @@ def test_every_literal_at_a_lookup_is_marked() -> None:
     """Marked with N_ (or written as t("...")), so extraction and the unused-id check see it."""
     files = sorted((ROOT / "sipbot").rglob("*.py"))
     trees = [ast.parse(f.read_text(), str(f)) for f in files]
-    params = {k: v for k, v in _lookup_params(trees).items() if k not in ("t", "N_")}
+    extracted = ("t", "N_", "ngettext", "npgettext")  # keywords extraction knows
+    params = {k: v for k, v in _lookup_params(trees).items() if k not in extracted}
     bare = []
     for path, tree in zip(files, trees, strict=True):
         for node in ast.walk(tree):

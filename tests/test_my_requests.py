@@ -129,10 +129,20 @@ async def test_delete_everything_leaves_a_tombstone_and_tells_staff(
     await p.presses("sip.role.self", "sip.own_name.ask")
     await p.says("Klara Holm", then="sip.municipality.ask")
     await p.says("/menu", then="menu.text")
-    text = await p.presses("menu.privacy", "privacy.text", draft_days=30, keep_days=90)
+    text = await p.presses(
+        "menu.privacy",
+        "privacy.text",
+        draft_days=p.t.ngettext("count.days", 30, n=30),
+        keep_days=p.t.ngettext("count.days", 90, n=90),
+    )
     assert text.button_texts == [p.t("privacy.delete"), p.t("button.menu")]
     await p.presses("privacy.delete", "privacy.delete_ask")
-    await p.presses("privacy.delete_no", "privacy.text", draft_days=30, keep_days=90)
+    await p.presses(
+        "privacy.delete_no",
+        "privacy.text",
+        draft_days=p.t.ngettext("count.days", 30, n=30),
+        keep_days=p.t.ngettext("count.days", 90, n=90),
+    )
     await p.presses("privacy.delete", "privacy.delete_ask")
     await p.presses("privacy.delete_yes", "privacy.deleted")
     deleted = bot.services.catalogs.texts("sv", False)(

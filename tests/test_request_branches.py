@@ -39,7 +39,9 @@ async def test_branch_is_stored_as_typed(
         offer = await p.user.wait_for(lambda m: bool(link.search(m.text or "")))
         url = link.search(offer.text or "").group(0)  # type: ignore[union-attr]
         name = script["person_name"]
-        assert offer.text == p.t("consent_link.offer", name=name, link=url, days=14)
+        assert offer.text == p.t(
+            "consent_link.offer", name=name, link=url, days=p.t.ngettext("count.days", 14, n=14)
+        )
 
 
 async def test_every_question_turns_away_stickers_and_commands_and_keeps_answers(

@@ -11,7 +11,6 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sipbot.notify import queue_notice
 from sqlmodel import select
 
 from sipbot.chat.reminders import ReminderSender
@@ -19,6 +18,7 @@ from sipbot.db.engine import session_scope
 from sipbot.db.models import Reminder, SipRequest, StaffMember
 from sipbot.deployment import ReminderPolicy
 from sipbot.meetings import booking
+from sipbot.notify import queue_notice
 from sipbot.people import readers
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.requests import delete_person_requests

@@ -153,8 +153,8 @@ async def test_overdue_requests_are_escalated_once_a_working_day_until_claimed(
     assert await escalator.run(bot.app.bot) == 0
     clock.advance(days=1)  # Friday 11:00
     assert await escalator.run(bot.app.bot) == 1
-    overdue = bot.services.catalogs.texts("sv", False)(
-        "staff.overdue", count=1, references=request.reference
+    overdue = bot.services.catalogs.texts("sv", False).ngettext(
+        "staff.overdue", 1, count=1, references=request.reference
     )
     await group.wait_for(lambda m: m.text == overdue)
     clock.advance(hours=3)

@@ -239,8 +239,8 @@ async def test_an_admin_hands_all_of_a_members_requests_to_a_colleague(
     admin.press(admin.t("staff.team.handover", name="Anna"))
     await admin.sees("staff.team.handover_ask", name="Anna")
     admin.press("Bo")
-    await admin.sees("staff.team.handed", count=1, name="Bo")
-    await bo.sees("staff.team.handed_to_you", count=1, references=a.reference)
+    await admin.sees("staff.team.handed", 1, count=1, name="Bo")
+    await bo.sees("staff.team.handed_to_you", 1, count=1, references=a.reference)
     with session_scope(bot.services.engine) as s:
         row = s.get(SipRequest, a.id)
         assert row is not None and row.assigned_to == bo.id

@@ -23,7 +23,12 @@ async def test_admin_invites_and_removes_a_colleague(emu: BotApiEmulator, bot: R
     figures = await eva.types("/stats", "staff.stats.title", unit=_krokom(bot))
     assert eva.t("staff.stats.now", open=0, unclaimed=0, overdue=0) in (figures.text or "")
     await eva.types("/staff", "staff.team.title", unit=bot.services.deployment.unit("krokom").name)
-    await eva.presses("staff.team.invite_staff", "staff.team.invite_link", link="", hours=72)
+    await eva.presses(
+        "staff.team.invite_staff",
+        "staff.team.invite_link",
+        link="",
+        hours=eva.t.ngettext("count.hours", 72, n=72),
+    )
     payload = LINK.search(eva.user.last.text or "").group(1)  # type: ignore[union-attr]
     ola = Staff(emu, bot.services, 981, "Ola")
     await ola.types(f"/start {payload}", "staff.enrolled")

@@ -257,11 +257,14 @@ async def _not_stored(
 def _register_commands(services: Services, outbox: OutboxSender):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         outbox.attach(app.bot)
-        for lang in ("sv", "en"):
+        for lang in dict.fromkeys(("sv", *services.catalogs.offered)):
             t = services.catalogs.texts(lang, easy=False)
             commands = [BotCommand(c, t(text)) for c, text in COMMANDS.items()]
-            await app.bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=lang)
-            if lang == "sv":  # users whose Telegram is in neither language
+            if lang == "sv":  # users whose Telegram is in no offered language
                 await app.bot.set_my_commands(commands, BotCommandScopeDefault())
+            if len(lang) == 2:  # Telegram takes ISO 639-1 codes only; others get the default
+                await app.bot.set_my_commands(
+                    commands, BotCommandScopeDefault(), language_code=lang
+                )
 
     return post_init

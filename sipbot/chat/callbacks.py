@@ -32,7 +32,8 @@ TEAM = grammar(
 )
 # s: yes to a SIP, the second question (sharing) comes next; y: yes to both; n: no.
 CONSENT = grammar(r"K:(?P<choice>s|y|n):(?P<token>[A-Za-z0-9_-]{24})")  # token_urlsafe(18)
-LANGUAGE = grammar(r"L:(?P<lang>sv|en)")
+# A catalog directory name (a BCP 47 tag); the handler checks it is offered.
+LANGUAGE = grammar(r"L:(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)")
 MENU = grammar(r"M:(?P<choice>about|ask|requests|privacy|help|language|menu)")
 NOTICE = grammar(rf"N:(?P<choice>yes|other):(?P<meeting>{NUMBER})")
 NONCE = r"[0-9a-f]{1,16}"  # confirm.py writes token_hex(4); an old or forged one fails there

@@ -21,7 +21,7 @@ class Person(SQLModel, table=True):
 
     __tablename__ = "person"
     telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    language: str = Field(default="sv", max_length=2)
+    language: str = Field(default="sv", max_length=16)  # a BCP 47 tag such as "sma"
     easy: bool = False  # the easy-to-read (lättläst) register
     created_at: datetime = _ts(nullable=False)
     updated_at: datetime = _ts(nullable=False)
@@ -81,7 +81,7 @@ class SipRequest(SQLModel, table=True):
     unit: str = Field(max_length=32)
     consent: str = Field(max_length=32)
     status: str = Field(max_length=32)
-    language: str = Field(max_length=2)
+    language: str = Field(max_length=16)
     easy: bool
     # None once the person deleted their data: the row stays as a tombstone for staff.
     answers: dict[str, Any] | None = Field(sa_column=Column(EncryptedJSON()))

@@ -9,7 +9,9 @@ only text it makes up is the page number, written the Swedish way, "1 (3)".
 
 Text is shaped with HarfBuzz (fpdf2's ``set_text_shaping``, needs ``uharfbuzz``), so
 Arabic is joined and right-to-left runs (Arabic, Hebrew) come out in the right order
-inside Swedish or English text. The font, DejaVu Sans, is shipped in ``fonts/``.
+inside Swedish or English text. The font, DejaVu Sans, is shipped in ``fonts/``, with
+Noto Sans Arabic (Persian and Arabic letters DejaVu lacks) and Noto Sans Ethiopic (Tigrinya)
+as fallbacks for what DejaVu cannot draw (both SIL Open Font License, fonts/LICENSE-Noto.txt).
 
 The person's words never go into the PDF metadata: only the document title (a fixed
 form title such as "Förfrågan om samordnad individuell plan (SIP)") and the language.
@@ -27,12 +29,22 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
+from sipbot.bidi import strip_isolates
+
 __all__ = ["FONT_DIR", "RequestDocument", "Section", "render_pdf", "unsupported_characters"]
 
 FONT_DIR = Path(__file__).parent / "fonts"
 _REGULAR = FONT_DIR / "DejaVuSans.ttf"
 _BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 _FAMILY = "DejaVu"
+# Fallbacks, in order, for characters DejaVu has no glyph for: family -> (regular, bold).
+_FALLBACKS = {
+    "NotoArabic": (FONT_DIR / "NotoSansArabic-Regular.ttf", FONT_DIR / "NotoSansArabic-Bold.ttf"),
+    "NotoEthiopic": (
+        FONT_DIR / "NotoSansEthiopic-Regular.ttf",
+        FONT_DIR / "NotoSansEthiopic-Bold.ttf",
+    ),
+}
 
 BULLET = "• "
 
@@ -107,7 +119,7 @@ def _layout(doc: RequestDocument, total_digits: int) -> _FormPDF:
 
 
 def unsupported_characters(doc: RequestDocument) -> set[str]:
-    """Characters in ``doc`` the shipped font cannot draw (e.g. Ethiopic, CJK).
+    """Characters in ``doc`` none of the shipped fonts can draw (e.g. CJK).
 
     They would be left out of the PDF; a caller can warn staff or attach the text
     some other way. Whitespace and control characters are never reported.
@@ -129,8 +141,11 @@ def unsupported_characters(doc: RequestDocument) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _font_cmap() -> frozenset[int]:
-    with TTFont(_REGULAR, lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    found: set[int] = set()
+    for path in (_REGULAR, *(regular for regular, _ in _FALLBACKS.values())):
+        with TTFont(path, lazy=True) as font:
+            found |= set(font.getBestCmap())
+    return frozenset(found)
 
 
 def _cleaned(doc: RequestDocument) -> RequestDocument:
@@ -141,6 +156,8 @@ def _cleaned(doc: RequestDocument) -> RequestDocument:
 
     def clean(text: str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+        # The chat's isolates (sipbot.bidi) are for Telegram; fpdf2 orders runs itself.
+        text = strip_isolates(text)
         return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
 
     return RequestDocument(
@@ -188,6 +205,10 @@ class _FormPDF(FPDF):
         self.set_auto_page_break(True, margin=_MARGIN_BOTTOM)
         self.add_font(_FAMILY, "", _REGULAR)
         self.add_font(_FAMILY, "B", _BOLD)
+        for family, (regular, bold) in _FALLBACKS.items():
+            self.add_font(family, "", regular)
+            self.add_font(family, "B", bold)
+        self.set_fallback_fonts(list(_FALLBACKS), exact_match=False)
         # The page count is filled in when the document closes. fpdf2 reserves the
         # width of one "0" per character of the alias, so the alias is as long as the
         # count will be: "1 (3)" then sits flush right with no gap. NUL never occurs in

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sipbot.bidi import ascii_digits
 from sipbot.workdays import is_working_day
 
 __all__ = [
@@ -126,7 +127,8 @@ def _require_aware(name: str, value: datetime) -> None:
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.replace(",", " ").lower().split())
+    # Digits as typed on an Arabic or Persian keyboard read as 0-9.
+    return " ".join(ascii_digits(text).replace(",", " ").lower().split())
 
 
 def _match(text: str) -> tuple[re.Match[str], int | None] | None:

@@ -38,12 +38,9 @@ def open_row(t: Texts, request_id: int | None, label: str = N_("staff.button.car
     return [(t(label), open_data(request_id))]
 
 
-READER_LANGUAGE = {"sv": N_("staff.reader.sv"), "en": N_("staff.reader.en")}
-
-
 def reader(request: SipRequest, t: Texts) -> str:
     """How the person reads: their language and register, so staff write to match."""
-    language = t(READER_LANGUAGE.get(request.language, READER_LANGUAGE["sv"]))
+    language = t.language_name(request.language)
     register = t("staff.reader.easy") if request.easy else t("staff.reader.plain")
     return t("staff.card.reader", language=language, register=register)
 
@@ -59,7 +56,7 @@ def waited(request: SipRequest, now: datetime, t: Texts) -> str:
     hours = int((now - request.submitted_at).total_seconds() // 3600)
     if hours < 48:
         return t("staff.age_hours", hours=hours)
-    return t("staff.age_days", days=hours // 24)
+    return t.ngettext("staff.age_days", hours // 24, days=hours // 24)
 
 
 def notice(services: Services, request: SipRequest, t: Texts) -> str:

@@ -35,7 +35,13 @@ class ConsentLinks:
         link = f"https://t.me/{context.bot.username}?start={PAYLOAD_PREFIX}{token}"
         name = (request.answers or {}).get("person_name", "")
         await context.bot.send_message(
-            chat_id, t("consent_link.offer", name=name, link=link, days=VALID_FOR.days)
+            chat_id,
+            t(
+                "consent_link.offer",
+                name=name,
+                link=link,
+                days=t.ngettext("count.days", VALID_FOR.days, n=VALID_FOR.days),
+            ),
         )
 
     async def open(self, update: Update, context: Context, token: str) -> None:

@@ -77,7 +77,7 @@ class DraftKeeper:
         t = self.s.texts_for_user(user_id)
         markup = None
         if deleted_on is None:
-            text = t(msgid, days=DRAFT_DAYS)
+            text = t(msgid, days=t.ngettext("count.days", DRAFT_DAYS, n=DRAFT_DAYS))
         else:
             text = t(msgid, date=t.date(deleted_on))
             markup = kb([(t("draft.continue"), "D:continue")], [(t("draft.restart"), "D:restart")])

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot.bidi import ascii_digits
 from sipbot.blank import is_blank
 from sipbot.chat import callbacks
 from sipbot.chat.persistence import persist_now
@@ -377,6 +378,8 @@ class FlowRunner:
         value: Any
         if msg.text is not None:
             value = msg.text.strip()
+            if step.format == "phone":  # "٠٧٠١٢٣٤٥٦٧" is stored as staff dial it: 0701234567
+                value = ascii_digits(value)
         else:  # a voice message, kept for staff to listen to
             voice = msg.voice
             assert voice is not None
@@ -406,7 +409,7 @@ class FlowRunner:
                 return N_("input.too_long")
             if step.kind == "list" and len(state["pending"]) >= step.max_items:
                 return N_("input.list_full")
-            if step.format == "phone" and not PHONE.fullmatch(msg.text.strip()):
+            if step.format == "phone" and not PHONE.fullmatch(ascii_digits(msg.text.strip())):
                 return N_("input.bad_phone")
             return None
         if msg.voice is not None and takes_text and step.voice:

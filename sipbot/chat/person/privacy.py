@@ -30,13 +30,14 @@ class Privacy:
 
     async def show(self, update: Update, context: Context) -> None:
         t = self.s.texts_for(update)
+        keep = self.s.deployment.keep_ended_days
         await self._send(
             update,
             context,
             t(
                 "privacy.text",
-                draft_days=DRAFT_DAYS,
-                keep_days=self.s.deployment.keep_ended_days,
+                draft_days=t.ngettext("count.days", DRAFT_DAYS, n=DRAFT_DAYS),
+                keep_days=t.ngettext("count.days", keep, n=keep),
             ),
             reply_markup=kb([(t("privacy.delete"), "P:delete")], [(t("button.menu"), "M:menu")]),
         )

@@ -12,6 +12,7 @@ from sipbot.chat.keyboards import kb as _kb
 from sipbot.chat.person.about import AboutPages
 from sipbot.chat.person.consent_link import ConsentLinks
 from sipbot.chat.person.flow import FLOW_KEY, FlowRunner, current
+from sipbot.chat.person.languages import language_rows
 from sipbot.chat.person.my_requests import MyRequests
 from sipbot.chat.person.privacy import Privacy
 from sipbot.consent import PAYLOAD_PREFIX
@@ -156,18 +157,19 @@ class CitizenStart:
 
     async def ask_language(self, update: Update, context: Context) -> None:
         t = self.s.texts_for(update)
+        user = update.effective_user
         await self._send(
             update,
             context,
             t("language.ask"),
-            reply_markup=_kb([("Svenska", "L:sv"), ("English", "L:en")]),
+            reply_markup=_kb(*language_rows(self.s.catalogs, user and user.language_code)),
         )
 
     async def on_language(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None and update.effective_user is not None
         lang = (query.data or "").removeprefix("L:")
-        if lang not in ("sv", "en"):
+        if lang not in self.s.catalogs.offered:
             await query.answer()
             return
         save_preferences(self.s.engine, update.effective_user.id, self.s.clock, language=lang)

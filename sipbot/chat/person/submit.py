@@ -61,13 +61,14 @@ class RequestSubmit:
         # Sent again from the same draft (e.g. the bot died before the receipt went out):
         # the same request, and what follows storing it is done again (at least once).
         log.info("request.submitted id=%s unit=%s", request.id, request.unit)
+        days = self.s.deployment.response_time_working_days
         await context.bot.send_message(
             update.effective_chat.id,
             t(
                 "receipt.text",
                 reference=request.reference,
                 unit=self._unit_name(state),
-                days=self.s.deployment.response_time_working_days,
+                days=t.ngettext("count.working_days", days, n=days),
             ),
             reply_markup=kb([(t("menu.requests"), "M:requests")], [(t("button.menu"), "M:menu")]),
         )

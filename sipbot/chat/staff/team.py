@@ -105,8 +105,14 @@ class Team:
                 self.s.engine, self.s.clock, admin.unit, arg, created_by=admin.telegram_id
             )
             link = f"https://t.me/{context.bot.username}?start={members.INVITE_PREFIX}{token}"
+            hours = int(members.INVITE_VALID.total_seconds() // 3600)
             await context.bot.send_message(
-                chat_id, t("staff.team.invite_link", link=link, hours=72)
+                chat_id,
+                t(
+                    "staff.team.invite_link",
+                    link=link,
+                    hours=t.ngettext("count.hours", hours, n=hours),
+                ),
             )
         elif action in ("remove", "remove_yes") and self._colleague(admin, arg) is None:
             refused_attempt(
@@ -184,12 +190,15 @@ class Team:
         await query.answer()
         await context.bot.send_message(
             admin.telegram_id,
-            t("staff.team.handed", count=len(moved), name=to.name or to.telegram_id),
+            t.ngettext(
+                "staff.team.handed", len(moved), count=len(moved), name=to.name or to.telegram_id
+            ),
         )
 
 
-def _figure(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _figure(value: float | None, t: Texts) -> str:
+    """One decimal, the reader's way ("0,3" in Swedish)."""
+    return "–" if value is None else t.number(round(value, 1))
 
 
 def stats_text(services: Services, admin: members.StaffMember, t: Texts) -> str:
@@ -209,10 +218,10 @@ def stats_text(services: Services, admin: members.StaffMember, t: Texts) -> str:
             t(
                 "staff.stats.month",
                 month=month.month or t("staff.stats.period"),
-                total=month.total,
-                claim_median=_figure(month.claim_median_hours),
-                claim_p90=_figure(month.claim_p90_hours),
-                meeting_median=_figure(month.meeting_median_days),
+                total=t.ngettext("count.requests", month.total, n=month.total),
+                claim_median=_figure(month.claim_median_hours, t),
+                claim_p90=_figure(month.claim_p90_hours, t),
+                meeting_median=_figure(month.meeting_median_days, t),
                 overdue=month.overdue,
             )
         )

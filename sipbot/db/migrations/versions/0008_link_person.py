@@ -1,13 +1,13 @@
 """who answered a consent link: the person's own chat, so notices reach them too
 
-Revision ID: 0008_words
+Revision ID: 0008
 Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_words"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
