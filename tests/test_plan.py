@@ -16,10 +16,11 @@ from sipbot.documents.request_doc import plan_pdf, request_json
 from sipbot.plan.draft import draft_from_request
 from sipbot.plan.model import Action, Goal, MainResponsible, Party, PlanContent, from_json, to_json
 from sipbot.plan.rules import changes, problems
-from sipbot.plan.store import PlanInvalid, current, make_version, next_draft, versions
+from sipbot.plan.store import current, next_draft, versions
 from sipbot.render import plan as render
 from sipbot.requests import delete_person_requests
 from sipbot.services import Services
+from sipbot.staff.plan_work import PlanInvalid, make_version
 from sipbot.staff.work import Refused
 from tests.test_request_doc import ANSWERS, CONTACT, GOAL, PROBLEMS, SUBGOALS, change, pdf_text
 from tests.test_request_doc import submit as submit_request

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from sipbot.db.models import SipRequest
-from sipbot.i18n import Texts
+from sipbot.i18n import N_, Texts
 from sipbot.plan.rules import huvudman_of
 from sipbot.plan.store import Version
 from sipbot.render import plan as text
@@ -72,16 +72,16 @@ def plan_document(
     c = version.content
     person = request.person_name or t("plan.who.person")
     guardian = request.role == "guardian"
-    title_id = "plan.doc.title" if version.number == 1 else "plan.doc.title_followup"
+    title_id = N_("plan.doc.title") if version.number == 1 else N_("plan.doc.title_followup")
     main = text.main_text(c, t)
     goals = [g.text for g in c.goals]
     form_goals: list[tuple[str, list[str]]] = [
         (t("plan.doc.own_goals"), [x for x in (c.long_goal, *goals) if x])
     ]
     for side, msgid in (
-        ({"municipality"}, "plan.doc.municipality_goals"),
-        ({"region"}, "plan.doc.region_goals"),
-        ({"municipality", "region"}, "plan.doc.common_goals"),
+        ({"municipality"}, N_("plan.doc.municipality_goals")),
+        ({"region"}, N_("plan.doc.region_goals")),
+        ({"municipality", "region"}, N_("plan.doc.common_goals")),
     ):
         form_goals.append((t(msgid), [g.text for g in c.goals if huvudman_of(c, g) == side]))
     planning = [
@@ -118,7 +118,7 @@ def plan_document(
             [(t("plan.doc.name"), person), (t("plan.doc.pnr"), "")],
             [(t("plan.doc.address"), "")],
             [
-                (t("plan.doc.guardian" if guardian else "plan.doc.god_man"), ""),
+                (t(N_("plan.doc.guardian") if guardian else N_("plan.doc.god_man")), ""),
                 (t("plan.doc.phone"), ""),
             ],
             [(t("plan.doc.date"), made), (t("plan.doc.place"), place)],

@@ -100,6 +100,10 @@ def participant_text(p: Participant, t: Texts, person: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
+def title(version: Version, t: Texts) -> str:
+    return t("plan.title") + "\n" + version_line(version, t)
+
+
 def version_line(version: Version, t: Texts) -> str:
     return t("plan.version", number=version.number, date=t.date(version.made_at))
 
@@ -127,7 +131,7 @@ def summary(version: Version, t: Texts, unit_name: str) -> list[str]:
         else t("plan.summary.followup_none")
     )
     blocks = [
-        f"{t('plan.title')}\n{version_line(version, t)}",
+        title(version, t),
         "\n".join([t("plan.summary.goals"), *goals]),
         "\n".join([t("plan.summary.who"), *(doing or [t("plan.not_set")])]),
         "\n".join([t("plan.summary.followup"), follow]),
@@ -175,7 +179,7 @@ def full(version: Version, t: Texts, unit_name: str, person: str | None = None) 
     if c.followup.covers:
         follow += [t("plan.followup.covers"), c.followup.covers]
     return [
-        f"{t('plan.title')}\n{version_line(version, t)}",
+        title(version, t),
         _section(t(HEADING["why"]), c.why, t),
         _section(t(HEADING["long_goal"]), c.long_goal, t),
         _section(t(HEADING["situation"]), c.situation, t),
