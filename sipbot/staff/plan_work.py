@@ -8,6 +8,7 @@ are sipbot.plan; reading versions is sipbot.plan.store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -16,9 +17,9 @@ from sqlmodel import Session
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
 from sipbot.db.models import Plan, PlanVersion, SipRequest, StaffMember
-from sipbot.plan.model import PlanContent, to_json
+from sipbot.plan.model import Goal, PlanContent, to_json
 from sipbot.plan.rules import Problem, problems
-from sipbot.plan.store import Version, plan_of, version_of, versions_in
+from sipbot.plan.store import Version, next_draft, plan_of, version_of, versions_in
 from sipbot.staff.audit import audit
 from sipbot.staff.work import Refused, ensure_acting, load_for, lock_for
 
@@ -113,3 +114,37 @@ def make_version(
             assert request is not None
             then(s, request, version)
         return version
+
+
+def first_version_at_followup(
+    engine: Engine,
+    clock: Clock,
+    staff: StaffMember,
+    request_id: int,
+    actors: list[str] | tuple[str, ...],
+    *,
+    responsible: str,
+    followup_at: datetime,
+    convener: str | None,
+) -> Version | None:
+    """Version 1 when staff record "plan made" in the chat (the typed main responsible and
+    the booked follow-up), made from the draft: the person's goals, the actors they invited,
+    their wish of main responsible with the typed name. None when a version exists already
+    or the draft does not hold a plan (no goal, no huvudman wished): then the desk makes it.
+    """
+    with session_scope(engine) as s:
+        request = load_for(s, staff, request_id)
+        if plan_of(s, request_id) is not None and versions_in(s, request_id):
+            return None
+    content = next_draft(engine, request)
+    if not content.goals and content.long_goal:
+        content = replace(content, goals=(Goal("g1", content.long_goal),))
+    main = None if content.main is None else replace(content.main, name=responsible.strip())
+    content = replace(
+        content,
+        main=main,
+        followup=replace(content.followup, at=followup_at, convener=convener or "unit"),
+    )
+    if problems(content, actors):
+        return None
+    return make_version(engine, clock, staff, request_id, content, actors)
