@@ -167,6 +167,12 @@ def test_what_a_plan_must_hold(services: Services) -> None:
         plan, goals=(Goal("g1", "Sova bättre"),), main=MainResponsible("lss")
     )
     assert problems(fixed, actors) == []
+    # A one-day action ends the day it starts.
+    one_day = Action("a1", "Hembesök", responsible=(Party("person"),), start=date(2027, 1, 2))
+    one_day = dataclasses.replace(one_day, end=one_day.start)
+    assert (
+        problems(dataclasses.replace(fixed, goals=(Goal("g1", "Sova", (one_day,)),)), actors) == []
+    )
     # A huvudman the deployment does not offer cannot be main responsible either.
     assert [p.code for p in problems(fixed, ["vardcentral"])] == ["main_not_huvudman"]
 
@@ -413,3 +419,36 @@ def test_the_json_export_holds_the_plan_versions_and_deletion_removes_them(
     delete_person_requests(services.engine, services.clock, request_at_meeting.telegram_id)  # type: ignore[arg-type]
     with session_scope(services.engine) as s:
         assert s.exec(select(Plan)).all() == [] and s.exec(select(PlanVersion)).all() == []
+
+
+def test_changes_name_each_changed_part_once(services: Services) -> None:
+    t = services.catalogs.texts("sv", easy=True)
+    old = PlanContent(
+        situation="Sover dåligt",
+        goals=(Goal("g1", "Sova", (Action("a1", "Dagbok", "Varje dag"),)),),
+        main=MainResponsible("psykiatri", "Karin"),
+    )
+    new = dataclasses.replace(
+        old,
+        situation="Sover bättre",
+        goals=(
+            Goal("g1", "Sova hela natten", (Action("a1", "Dagbok", "Varannan dag", ongoing=True),)),
+        ),
+        main=MainResponsible("vardcentral", "Per"),
+    )
+    found = changes(old, new)
+    assert [(c.kind, c.field) for c in found] == [
+        ("text", "situation"),
+        ("goal_changed", ""),
+        ("action_changed", "how_often"),
+        ("action_changed", "ongoing"),
+        ("main", ""),
+    ]
+    assert changes(new, new) == []
+    assert render.change_lines(2, found, t) == [
+        "Det här är nytt i version 2:",
+        "• Nytt: Hur det är nu",
+        "• Nytt om målet: Sova hela natten",
+        "• Ändrad hjälp: Dagbok",
+        "• Nytt: Den som håller ihop planen",
+    ]
