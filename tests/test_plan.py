@@ -452,3 +452,26 @@ def test_changes_name_each_changed_part_once(services: Services) -> None:
         "• Ändrad hjälp: Dagbok",
         "• Nytt: Den som håller ihop planen",
     ]
+
+
+def test_the_plan_pdf_pages_as_images(
+    services: Services, staff: StaffMember, request_at_meeting: SipRequest
+) -> None:
+    """Rendered, each page is A4 with ink on it; page 1 is the county form down to the goals,
+    the signature lines come last."""
+    pdfium = pytest.importorskip("pypdfium2")
+    version = _made(services, staff, request_at_meeting)
+    data = plan_pdf(services, request_at_meeting, version, services.catalogs.texts("sv", False))
+    document = pdfium.PdfDocument(data)
+    images = [document[i].render(scale=1).to_pil().convert("L") for i in range(len(document))]
+    assert len(images) == len(pypdf.PdfReader(__import__("io").BytesIO(data)).pages) >= 2
+    for image in images:
+        width, height = image.size
+        assert abs(height / width - 297 / 210) < 0.01
+        inked = sum(image.histogram()[:128])  # dark pixels
+        assert inked > 500  # not a blank page
+    # The form's boxes begin near the top of page 1 (the title and the admin row).
+    first = images[0]
+    band = first.crop((0, 0, first.size[0], first.size[1] // 5))
+    assert sum(band.histogram()[:128]) > 500
+    document.close()

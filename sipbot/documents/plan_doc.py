@@ -104,7 +104,8 @@ def plan_document(
     ]
     if c.followup.covers:
         follow += [t("plan.followup.covers"), c.followup.covers]
-    made = t.date(version.made_at)
+    made = text.day(version.made_at.astimezone(t.tz).date(), t)
+    held = text.day(request.meeting_at.astimezone(t.tz).date(), t) if request.meeting_at else made
     return PlanDocument(
         title=t(title_id, date=made),
         reference=request.reference,
@@ -121,7 +122,7 @@ def plan_document(
                 (t(N_("plan.doc.guardian") if guardian else N_("plan.doc.god_man")), ""),
                 (t("plan.doc.phone"), ""),
             ],
-            [(t("plan.doc.date"), made), (t("plan.doc.place"), place)],
+            [(t("plan.doc.date"), held), (t("plan.doc.place"), place)],
             [
                 (t("plan.doc.convener"), text.convener(c, t, unit_name)),
                 (t("plan.main"), main),
@@ -138,7 +139,7 @@ def plan_document(
         ],
         yes_no=(t("plan.yes"), t("plan.no")),
         attendance=[
-            (text.participant_text(p, t, person), p.contact, p.invited, p.present, p.got_copy)
+            (text.participant_name(p, t, person), p.contact, p.invited, p.present, p.got_copy)
             for p in c.participants
         ],
         form_goals=form_goals,
@@ -247,7 +248,9 @@ def _pdf_class() -> Any:
             ref_w = self.get_string_width(d.reference) + 8
             top = self.get_y()
             self.set_font(family, "B", _TITLE_PT)
-            self.multi_cell(self.epw - ref_w - 6, lh(_TITLE_PT), d.title, new_x=XPos.LMARGIN)
+            self.multi_cell(
+                self.epw - ref_w - 6, lh(_TITLE_PT), d.title, align="L", new_x=XPos.LMARGIN
+            )
             bottom = self.get_y()
             self.set_xy(self.w - self.r_margin - ref_w, top)
             self.set_font(family, "B", 12)
@@ -314,6 +317,34 @@ def _pdf_class() -> Any:
                 self.ln(0.8)
             self.ln(3)
 
+        def _planning_table(self, head: list[str], rows: list[tuple[str, ...]]) -> None:
+            """The guide's planning table; a goal's cell spans the rows of its actions."""
+            self.set_font(family, "", 9)
+            with self.table(
+                col_widths=(24, 36, 22, 18),
+                line_height=lh(9),
+                padding=1.2,
+                headings_style=_heading_style(),
+                text_align="LEFT",
+                first_row_as_headings=True,
+            ) as table:
+                header = table.row()
+                for cell in head:
+                    header.cell(cell)
+                i = 0
+                while i < len(rows):
+                    span = 1
+                    while i + span < len(rows) and rows[i + span][0] == rows[i][0]:
+                        span += 1
+                    for j in range(span):
+                        row = table.row()
+                        if j == 0:
+                            row.cell(rows[i][0], rowspan=span)
+                        for cell in rows[i + j][1:]:
+                            row.cell(cell)
+                    i += span
+            self.ln(4)
+
         def _table(
             self, head: list[str], rows: list[tuple[str, ...]], widths: tuple[int, ...]
         ) -> None:
@@ -352,8 +383,7 @@ def _pdf_class() -> Any:
         def _planning(self) -> None:
             d = self.doc
             self._heading(d.planning_title)
-            rows = d.planning or [("–", "", "", "")]
-            self._table(d.planning_head, rows, (24, 36, 22, 18))
+            self._planning_table(d.planning_head, d.planning or [("–", "", "", "")])
 
         def _signatures(self) -> None:
             d = self.doc

@@ -90,14 +90,15 @@ def main_text(content: PlanContent, t: Texts) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def participant_name(p: Participant, t: Texts, person: str) -> str:
+    """A participant without the contact: name, role, organisation (or the person)."""
+    if p.actor == "person":
+        return ", ".join(x for x in (p.name or person, p.role) if x)
+    return ", ".join(x for x in (p.name, p.role, actor_name(p.actor, t)) if x)
+
+
 def participant_text(p: Participant, t: Texts, person: str) -> str:
-    org = (
-        person
-        if p.actor == "person" and not p.name
-        else actor_name(None if p.actor == "person" else p.actor, t)
-    )
-    parts = [p.name, p.role, org, p.contact]
-    return ", ".join(x for x in parts if x)
+    return ", ".join(x for x in (participant_name(p, t, person), p.contact) if x)
 
 
 def title(version: Version, t: Texts) -> str:
