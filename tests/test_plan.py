@@ -20,7 +20,7 @@ from sipbot.plan.store import current, next_draft, versions
 from sipbot.render import plan as render
 from sipbot.requests import delete_person_requests
 from sipbot.services import Services
-from sipbot.staff.plan_work import PlanInvalid, make_version
+from sipbot.staff.plan_work import PlanInvalid, make_version, save_draft
 from sipbot.staff.work import Refused
 from tests.test_request_doc import ANSWERS, CONTACT, GOAL, PROBLEMS, SUBGOALS, change, pdf_text
 from tests.test_request_doc import submit as submit_request
@@ -475,3 +475,24 @@ def test_the_plan_pdf_pages_as_images(
     band = first.crop((0, 0, first.size[0], first.size[1] // 5))
     assert sum(band.histogram()[:128]) > 500
     document.close()
+
+
+def test_a_draft_is_kept_until_the_version_is_made(
+    services: Services, staff: StaffMember, request_at_meeting: SipRequest
+) -> None:
+    rid = request_at_meeting.id
+    assert rid is not None
+    started = dataclasses.replace(next_draft(services.engine, request_at_meeting), why="Halvvägs")
+    save_draft(services.engine, services.clock, staff, rid, started)
+    assert next_draft(services.engine, request_at_meeting) == started  # the desk goes on here
+    assert current(services.engine, rid) is None
+    made = make_version(
+        services.engine,
+        services.clock,
+        staff,
+        rid,
+        dataclasses.replace(agreed(started), why=started.why),
+        services.deployment.actors,
+    )
+    assert made.content.why == "Halvvägs"
+    assert next_draft(services.engine, request_at_meeting) == made.content  # draft emptied

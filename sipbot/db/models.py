@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, event
 from sqlmodel import Field, SQLModel
 
 from sipbot.db.crypto import EncryptedJSON, EncryptedText
@@ -299,3 +299,8 @@ class PlanVersion(SQLModel, table=True):
     meeting_id: int | None = Field(default=None, sa_column=Column(Integer))  # where it was made
     followup_at: datetime | None = _ts(nullable=True)
     content: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+
+
+@event.listens_for(PlanVersion, "before_update")
+def _plan_version_never_changed(_mapper: Any, _connection: Any, _target: PlanVersion) -> None:
+    raise RuntimeError("a made plan version is never changed; make the next one")

@@ -1,6 +1,6 @@
 """Plans in the database, read: the versions made, and what staff start the next from.
 
-A version is made once and never changed (a listener refuses an UPDATE): version 1 at the
+A version is made once and never changed (sipbot.db.models refuses an UPDATE): version 1 at the
 meeting, the next at each follow-up, each starting as a copy of the one before
 (``next_draft``). Staff make versions through sipbot.staff.plan_work, which checks their
 unit and the request's state like every staff action; the channels read from here after
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from sipbot.db.engine import session_scope
@@ -30,11 +29,6 @@ class Version:
     made_by: int | None
     meeting_id: int | None
     content: PlanContent
-
-
-@event.listens_for(PlanVersion, "before_update")
-def _never_changed(_mapper: Any, _connection: Any, _target: PlanVersion) -> None:
-    raise RuntimeError("a made plan version is never changed; make the next one")
 
 
 def version_of(row: PlanVersion) -> Version:
