@@ -88,3 +88,15 @@ def status_text(request: SipRequest, t: Texts) -> str:
         return t("status.claimed")
     when = request.meeting_at if request.status == "meeting_booked" else request.followup_at
     return t(STATUS[request.status].person, date=t.datetime(when) if when else "")
+
+# Why a plan cannot be made as it is (sipbot.plan.rules.Problem's codes), in staff's words.
+PLAN_PROBLEM = {
+    "no_goal": N_("staff.plan.problem.no_goal"),
+    "no_main": N_("staff.plan.problem.no_main"),
+    "main_not_huvudman": N_("staff.plan.problem.main_not_huvudman"),
+    "no_what": N_("staff.plan.problem.no_what"),
+    "no_responsible": N_("staff.plan.problem.no_responsible"),
+    "unknown_actor": N_("staff.plan.problem.unknown_actor"),
+    "end_before_start": N_("staff.plan.problem.end_before_start"),
+    "ongoing_with_end": N_("staff.plan.problem.ongoing_with_end"),
+}

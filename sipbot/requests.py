@@ -18,6 +18,8 @@ from sipbot.db.models import (
     ConsentLink,
     Meeting,
     OutboxMessage,
+    Plan,
+    PlanVersion,
     Reminder,
     RequestEvent,
     RequestNote,
@@ -218,7 +220,9 @@ def erase_contents(s: Session, request: SipRequest) -> None:
     s.add(request)
     meetings = select(Meeting.id).where(Meeting.request_id == request.id)
     s.exec(delete(Reminder).where(col(Reminder.meeting_id).in_(meetings)))  # type: ignore[call-overload]
-    for table in (Meeting, RequestNote, ConsentLink, OutboxMessage):
+    plans = select(Plan.id).where(Plan.request_id == request.id)
+    s.exec(delete(PlanVersion).where(col(PlanVersion.plan_id).in_(plans)))  # type: ignore[call-overload]
+    for table in (Plan, Meeting, RequestNote, ConsentLink, OutboxMessage):
         s.exec(delete(table).where(table.request_id == request.id))  # type: ignore[call-overload,attr-defined]
 
 
@@ -264,6 +268,7 @@ def purge_ended(engine: Engine, clock: Clock, keep_days: int) -> int:
         col(SipRequest.telegram_id).is_not(None),
         exists().where(RequestNote.request_id == SipRequest.id),
         exists().where(Meeting.request_id == SipRequest.id),
+        exists().where(Plan.request_id == SipRequest.id),
     )
     with session_scope(engine) as s:
         rows = list(s.exec(select(SipRequest).where(col(SipRequest.closed_at) < cutoff, left)))

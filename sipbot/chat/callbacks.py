@@ -39,7 +39,7 @@ NOTICE = grammar(rf"N:(?P<choice>yes|other):(?P<meeting>{NUMBER})")
 NONCE = r"[0-9a-f]{1,16}"  # confirm.py writes token_hex(4); an old or forged one fails there
 PRIVACY = grammar(rf"P:(?:delete|(?:yes|no):{NONCE})")
 REQUESTS = grammar(
-    rf"Q:(?:(?P<action>show|withdraw|pdf):(?P<request>{NUMBER})"
+    rf"Q:(?:(?P<action>show|withdraw|pdf|plan|planfull|planpdf):(?P<request>{NUMBER})"
     rf"|(?P<confirm>withdraw_yes|withdraw_no):(?P<confirm_request>{NUMBER}):(?P<nonce>{NONCE})"
     r"|list:)"
 )

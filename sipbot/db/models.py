@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, event
 from sqlmodel import Field, SQLModel
 
 from sipbot.db.crypto import EncryptedJSON, EncryptedText
@@ -264,3 +264,46 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: datetime | None = _ts(nullable=True)
     sent_at: datetime | None = _ts(nullable=True)
     last_error: str | None = Field(default=None, max_length=64)
+
+
+class Plan(SQLModel, table=True):
+    """The SIP plan of a request (sipbot.plan): its versions, and the next one being written.
+
+    `draft` holds what staff have written so far for the next version, so a form filled in
+    over several pages (the desk) loses nothing; making the version empties it.
+    """
+
+    __tablename__ = "plan"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sip_request.id"), unique=True, nullable=False)
+    )
+    created_at: datetime = _ts(nullable=False)
+    current_version: int = 0  # 0: no version made yet
+    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(EncryptedJSON()))
+    draft_at: datetime | None = _ts(nullable=True)
+
+
+class PlanVersion(SQLModel, table=True):
+    """One made version of a plan: never changed once written (the next one copies it).
+
+    `content` is the plan itself (sipbot.plan.model.PlanContent as JSON), encrypted: goals,
+    actions, who is responsible, the participants' names and contacts are the person's data.
+    The follow-up time stays plain so reminders and statistics can find it.
+    """
+
+    __tablename__ = "plan_version"
+    __table_args__ = (Index("ix_plan_version_plan", "plan_id", "number", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(sa_column=Column(Integer, ForeignKey("plan.id"), nullable=False))
+    number: int  # 1: made at the meeting; each follow-up makes the next
+    made_at: datetime = _ts(nullable=False)
+    made_by: int | None = Field(default=None, sa_column=Column(BigInteger))  # staff member
+    meeting_id: int | None = Field(default=None, sa_column=Column(Integer))  # where it was made
+    followup_at: datetime | None = _ts(nullable=True)
+    content: dict[str, Any] = Field(sa_column=Column(EncryptedJSON(), nullable=False))
+
+
+@event.listens_for(PlanVersion, "before_update")
+def _plan_version_never_changed(_mapper: Any, _connection: Any, _target: PlanVersion) -> None:
+    raise RuntimeError("a made plan version is never changed; make the next one")

@@ -26,10 +26,12 @@ from sipbot.flows import engine
 from sipbot.flows.model import Flow
 from sipbot.i18n import Texts
 from sipbot.labels import CONSENT, ROLE, status_text
+from sipbot.plan.model import to_json
+from sipbot.plan.store import Version, versions
 from sipbot.render import answers as rendered
 from sipbot.services import Services
 
-__all__ = ["request_document", "request_json", "request_pdf"]
+__all__ = ["plan_pdf", "request_document", "request_json", "request_pdf"]
 
 # Steps whose answer is already a fact in the header, so not repeated as a section.
 FACT_STEPS = ("role", "municipality")
@@ -52,6 +54,19 @@ def request_document(services: Services, request: SipRequest, lang: str = "sv") 
 def request_pdf(services: Services, request: SipRequest, lang: str = "sv") -> bytes:
     """The request as an A4 PDF (see sipbot.documents.pdf)."""
     return render_pdf(request_document(services, request, lang))
+
+
+def plan_pdf(
+    services: Services, request: SipRequest, version: Version, t: Texts, made_by: str = ""
+) -> bytes:
+    """A version of the request's plan as an A4 PDF, in ``t``'s language and register: the
+    person's copy in theirs, the staff file in the staff language."""
+    from sipbot.documents.plan_doc import plan_document, render_plan_pdf
+
+    unit = next((u.name for u in services.deployment.units if u.id == request.unit), request.unit)
+    today = services.clock().astimezone(t.tz).date().isoformat()
+    doc = plan_document(request, version, t, unit_name=unit, made_by=made_by, today=today)
+    return render_plan_pdf(doc)
 
 
 def request_json(services: Services, request: SipRequest) -> dict[str, Any]:
@@ -77,6 +92,17 @@ def request_json(services: Services, request: SipRequest) -> dict[str, Any]:
         "closed_at": _iso(request.closed_at),
         "flow": {"id": request.flow_id, "version": request.flow_version},
         "answers": copy.deepcopy(request.answers),
+        # The plan's versions, oldest first, each as stored (sipbot.plan.model.to_json).
+        "plan": [
+            {
+                "version": v.number,
+                "made_at": _iso(v.made_at),
+                "made_by": v.made_by,
+                "meeting_id": v.meeting_id,
+                "content": to_json(v.content),
+            }
+            for v in versions(services.engine, request.id)  # type: ignore[arg-type]
+        ],
     }
 
 

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from sipbot.chat import callbacks
 from sipbot.chat.keyboards import kb
-from sipbot.chat.person import confirm
+from sipbot.chat.person import confirm, my_plan
 from sipbot.chat.person.flow import FlowRunner
 from sipbot.chat.text import split_messages
 from sipbot.db.models import SipRequest
@@ -82,6 +82,8 @@ class MyRequests:
             await self._ask_withdraw(update, context, request)
         elif action == "withdraw_yes":
             await self._withdraw(update, context, request)
+        elif action in my_plan.ACTIONS:
+            await my_plan.show(self.s, update, context, request, action)
         elif action == "pdf" and request.answers is not None:
             t = self.s.texts_for(update)
             data = await asyncio.to_thread(request_pdf, self.s, request, t.lang)
@@ -108,6 +110,8 @@ class MyRequests:
         if flow is not None and request.answers:
             blocks += [t("requests.answers"), *self.runner.answer_blocks(flow, request.answers, t)]
         rows = []
+        if my_plan.has_plan(self.s, request):
+            rows.append([(t("requests.plan"), f"Q:plan:{request.id}")])
         if request.answers is not None:
             rows.append([(t("requests.pdf"), f"Q:pdf:{request.id}")])
         if request.status in OPEN:

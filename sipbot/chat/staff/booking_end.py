@@ -19,7 +19,7 @@ from sipbot.meetings import booking
 from sipbot.notify import queue_notice
 from sipbot.reminders.schedule import reminder_times
 from sipbot.services import Services
-from sipbot.staff import work
+from sipbot.staff import plan_work, work
 from sipbot.staff.card import open_row
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,19 @@ class BookingEnd:
             then=self._notice(staff, "new"),
         )
         log.info("meeting.booked id=%s kind=%s", request.id, meeting.kind)
+        if meeting.kind == "followup" and state.get("responsible"):
+            # "Plan made": version 1 of the plan from the draft (sipbot.staff.plan_work).
+            version = plan_work.first_version_at_followup(
+                self.s.engine,
+                self.s.clock,
+                staff,
+                rid,
+                self.s.deployment.actors,
+                responsible=state["responsible"],
+                followup_at=meeting.starts_at,
+                convener=state.get("convener"),
+            )
+            log.info("plan.version id=%s made=%s", request.id, version is not None)
         delivered = request.telegram_id is not None
         await self._done(context, staff, rid, request.reference, delivered, t)
         await self._short_notice(context, staff, meeting, request.reference, t)
