@@ -69,6 +69,11 @@ class Deployment(_Strict):
     units: list[Unit] = Field(min_length=1)
     municipalities: list[Municipality] = Field(min_length=1)
     actors: list[str] = Field(min_length=1)
+    # Where people report accessibility problems with the web pages (the accessibility
+    # statement links to it); an e-mail address.
+    accessibility_contact: str | None = Field(
+        default=None, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$", max_length=120
+    )
 
     def municipality(self, municipality_id: str) -> Municipality:
         return next(m for m in self.municipalities if m.id == municipality_id)

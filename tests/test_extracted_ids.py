@@ -1,4 +1,5 @@
-"""Every text id the code or the flows use is in the catalogs, and no catalog id is unused."""
+"""Every text id the code, the flows or the web templates use is in the catalogs, and no
+catalog id is unused."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ def test_extracted_ids_match_the_catalogs() -> None:
         msg
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
             str(ROOT),
-            method_map=[("sipbot/**.py", "python"), ("conversations/*.yaml", "sipbot_flow")],
+            method_map=[
+                ("sipbot/**.py", "python"),
+                ("conversations/*.yaml", "sipbot_flow"),
+                # The web pages' templates: t("...") in Jinja2 (sipbot/web/templates).
+                ("sipbot/web/templates/**.html", "jinja2"),
+            ],
             keywords={"t": None, "N_": None, "_": None},
         )
     }
