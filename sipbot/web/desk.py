@@ -152,7 +152,7 @@ async def request_page(request: web.Request) -> web.StreamResponse:
         "desk/request.html",
         staff=True,
         r=r,
-        status=t(STATUS[r.status]),
+        status_text=t(STATUS[r.status]),
         consent=t(CONSENT.get(r.consent, "staff.consent_state.to_confirm")),
         holder=_row(r, t, staff, w.services.clock()).holder,
         history=_history(card.events, t, names(w.services.engine, staff.unit)),

@@ -128,6 +128,12 @@ def _errors_middleware(w: Web):  # type: ignore[no-untyped-def]
             return w.refuse(request, 403)
         except web.HTTPMethodNotAllowed:
             return w.refuse(request, 405)
+        except web.HTTPException:
+            raise  # redirects, and the rest aiohttp answers itself
+        except Exception as exc:
+            # The kind only: the exception's text may carry what someone typed.
+            log.error("web.error kind=%s", type(exc).__name__, exc_info=exc)
+            return w.refuse(request, 500)
 
     return middleware
 
