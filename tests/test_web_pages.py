@@ -113,7 +113,7 @@ async def test_every_page_carries_a_strict_policy(visitor: Visitor) -> None:
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp and "frame-ancestors 'self' https://web.telegram.org" in csp
     assert r.headers["X-Content-Type-Options"] == "nosniff"
-    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert r.headers["Referrer-Policy"] == "same-origin"
     assert r.headers["Cache-Control"] == "no-store"
     assert "<script>" not in body and "style=" not in body  # nothing inline the policy blocks
 
