@@ -58,6 +58,8 @@ def cmd_run(_: argparse.Namespace) -> None:
     services = Services.build(settings)
     check_key(services.engine)
     telegram_name(settings, hint="")  # a refused token or an unreachable API: one line, now
+    if settings.web_port is not None:
+        _check_port(settings.web_host, settings.web_port)  # one line now, not mid-start
     app = build_application(services)
     if settings.web_port is not None:
         _pages_beside(app, services)
@@ -83,6 +85,17 @@ def _pages_beside(app: Any, services: Any) -> None:
             await bot_shutdown(application)
 
     app.post_init, app.post_shutdown = post_init, post_shutdown
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"SIPBOT_WEB_PORT: cannot listen on {host}:{port} ({exc.strerror})"
+            ) from None
 
 
 def _free_port(host: str) -> int:

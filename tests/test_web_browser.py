@@ -53,9 +53,11 @@ async def page() -> AsyncIterator[Any]:
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.on(
             "response",
-            lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document"
-            else None,
+            lambda r: (
+                errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and r.request.resource_type != "document"
+                else None
+            ),
         )
         try:
             yield tab
@@ -105,9 +107,11 @@ async def test_a_coordinator_finds_and_claims_a_request_on_the_desk(
     await accessible(page)
 
     await page.get_by_role("button", name=t("staff.button.claim")).click()
-    await page.get_by_role("status").filter(
-        has_text=t("staff.done.claim", reference=wanted.reference)
-    ).wait_for()
+    await (
+        page.get_by_role("status")
+        .filter(has_text=t("staff.done.claim", reference=wanted.reference))
+        .wait_for()
+    )
     assert await page.get_by_role("button", name=t("staff.button.claim")).count() == 0
     await accessible(page)
 

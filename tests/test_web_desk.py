@@ -189,9 +189,7 @@ async def test_a_claim_on_the_desk_is_the_chats_claim(
         assert anna.t("staff.button.claim") not in words  # no second claim offered
 
         # Claiming again (an old tab): the chat's refusal, in the chat's words.
-        again = await desk.post(
-            f"/desk/requests/{request.reference}/claim", {"csrf": desk.csrf()}
-        )
+        again = await desk.post(f"/desk/requests/{request.reference}/claim", {"csrf": desk.csrf()})
         assert str(again.url).endswith("?refused=yours_already")
         assert anna.t("staff.refused.yours_already") in texts_in(desk.last)
     finally:

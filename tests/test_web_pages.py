@@ -66,7 +66,7 @@ def test_a_known_telegram_vector_is_accepted() -> None:
     import hmac
 
     fields = {"auth_date": "1700000000", "query_id": "AAE", "user": '{"id":5,"first_name":"A"}'}
-    check = "auth_date=1700000000\nquery_id=AAE\nuser={\"id\":5,\"first_name\":\"A\"}"
+    check = 'auth_date=1700000000\nquery_id=AAE\nuser={"id":5,"first_name":"A"}'
     secret = hmac.new(b"WebAppData", TOKEN.encode(), hashlib.sha256).digest()
     digest = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
     data = urlencode({**fields, "hash": digest})
@@ -95,7 +95,9 @@ def _tampered(data: str) -> str:
     ],
 )
 def test_missing_forged_or_expired_initdata_is_refused(
-    clock: FakeClock, make, reason: str  # type: ignore[no-untyped-def]
+    clock: FakeClock,
+    make,
+    reason: str,  # type: ignore[no-untyped-def]
 ) -> None:
     with pytest.raises(BadInitData) as raised:
         verify(make(clock()), TOKEN, clock(), 3600)

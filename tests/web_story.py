@@ -107,5 +107,3 @@ def texts_in(html: str) -> str:
     import html as html_lib
 
     return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from jinja2 import Environment
 
-from sipbot.config import LOCAL_HOSTS
+from sipbot.config import LOCAL_HOSTS, ConfigError
 from sipbot.i18n import LANGUAGES, Texts
 from sipbot.people import preferences
 from sipbot.services import Services
@@ -181,8 +181,15 @@ class WebServer:
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.services.settings.web_host, self.port)
-        await site.start()
+        host = self.services.settings.web_host
+        site = web.TCPSite(self._runner, host, self.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            raise ConfigError(
+                f"SIPBOT_WEB_PORT: cannot listen on {host}:{self.port} ({exc.strerror})"
+            ) from None
         server = site._server
         if self.port == 0 and server is not None:
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
