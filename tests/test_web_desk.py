@@ -208,3 +208,30 @@ async def test_a_claim_on_the_desk_is_the_chats_claim(
     with session_scope(services.engine) as s:
         claims = s.exec(select(AuditEntry).where(AuditEntry.action == "claim")).all()
     assert [(a.staff_id, a.request_id) for a in claims] == [(anna.id, request.id)]
+
+
+async def test_the_queue_says_who_has_each_request(
+    visitor: Visitor, services: Services, clock: FakeClock
+) -> None:
+    from sipbot.staff import work
+    from sipbot.staff.members import accept_invite, create_invite, member
+
+    _enrol(services, clock, 600, "ostersund")
+    bo_invite = create_invite(services.engine, clock, "ostersund")
+    accept_invite(services.engine, clock, bo_invite, 601, "Bo")
+    mine, bos, nobodys = (_submit(services, "ostersund", i) for i in (1, 2, 3))
+    work.claim(services.engine, clock, member(services.engine, 600), mine.id)  # type: ignore[arg-type]
+    work.claim(services.engine, clock, member(services.engine, 601), bos.id)  # type: ignore[arg-type]
+    await visitor.signs_in_as(600)
+    _, html = await visitor.get("/desk")
+    t = services.catalogs.texts("sv", easy=False)
+
+    def holder(reference: str) -> str:
+        import re
+
+        row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if reference in r)
+        return texts_in(re.findall(r"<td>(.*?)</td>", row, re.S)[-1]).strip()
+
+    assert holder(mine.reference) == t("staff.web.holder.you")
+    assert holder(bos.reference) == "Bo"
+    assert holder(nobodys.reference) == t("staff.web.holder.none")

@@ -69,12 +69,13 @@ async def queue(request: web.Request) -> web.StreamResponse:
     w, staff = _staff(request)
     found = find(w.services.engine, staff, _query(request))
     t = w.texts(request, staff=True)
+    now, who = w.services.clock(), names(w.services.engine, staff.unit)
     return w.page(
         request,
         "desk/queue.html",
         staff=True,
         found=found,
-        rows=[_row(r, t, staff, w.services.clock()) for r in found.rows],
+        rows=[_row(r, t, staff, now, who) for r in found.rows],
         filters=[(k, t(v)) for k, v in GROUP_LABELS.items()]
         + [(s, t(STATUS[s])) for s in GROUPS["all"]],
         sorts=[(k, t(v)) for k, v in SORT_LABELS.items() if k in SORTS],
@@ -93,14 +94,14 @@ class Row:
     holder: str
 
 
-def _row(r: SipRequest, t: Texts, staff: StaffMember, now: datetime) -> Row:
+def _row(r: SipRequest, t: Texts, staff: StaffMember, now: datetime, who: dict[int, str]) -> Row:
     overdue = r.status in OPEN and r.due_at is not None and r.due_at < now
     if r.assigned_to is None:
         holder = t("staff.web.holder.none")
     elif r.assigned_to == staff.telegram_id:
         holder = t("staff.web.holder.you")
     else:
-        holder = t("staff.web.holder.colleague")
+        holder = who.get(r.assigned_to) or t("staff.web.holder.colleague")
     return Row(
         r.reference,
         t.datetime(r.submitted_at),
@@ -146,6 +147,7 @@ async def request_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     t = w.texts(request, staff=True)
     r = card.request
+    who = names(w.services.engine, staff.unit)
     done, refused = request.query.get("done"), request.query.get("refused")
     return w.page(
         request,
@@ -154,8 +156,8 @@ async def request_page(request: web.Request) -> web.StreamResponse:
         r=r,
         status_text=t(STATUS[r.status]),
         consent=t(CONSENT.get(r.consent, "staff.consent_state.to_confirm")),
-        holder=_row(r, t, staff, w.services.clock()).holder,
-        history=_history(card.events, t, names(w.services.engine, staff.unit)),
+        holder=_row(r, t, staff, w.services.clock(), who).holder,
+        history=_history(card.events, t, who),
         can_claim=r.status in OPEN and r.assigned_to is None,
         done=t(DONE[done], reference=r.reference) if done in DONE else "",
         refused=t(REFUSED[refused]) if refused in REFUSED else "",
