@@ -148,3 +148,31 @@ async def test_the_entry_page_without_initdata_stays_and_explains(
     await page.get_by_text(t("web.enter.help")).wait_for()
     assert page.url == pages.local_url + "/enter"
     await accessible(page)
+
+
+async def tab_to(page: Any, name: str, limit: int = 40) -> None:
+    """Press Tab until the control with this text has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("() => document.activeElement.textContent.trim()") == name:
+            return
+    raise AssertionError(f"{name!r} cannot be reached with Tab")
+
+
+async def test_the_desk_works_with_the_keyboard_alone(
+    page: Any, pages: WebServer, services: Services, clock: FakeClock
+) -> None:
+    t = services.catalogs.texts("sv", easy=False)
+    _enrol(services, clock, 800, "ostersund")
+    request = _submit(services, "ostersund", 10)
+    await page.goto(try_link(pages, 800))
+    await page.wait_for_url(f"{pages.local_url}/desk")
+    await page.keyboard.press("Tab")  # the first stop: skip to the content
+    skip = await page.evaluate("() => document.activeElement.getAttribute('href')")
+    assert skip == "#main"
+    await tab_to(page, request.reference)
+    await page.keyboard.press("Enter")
+    await page.get_by_role("heading", name=request.reference).wait_for()
+    await tab_to(page, t("staff.button.claim"))
+    await page.keyboard.press("Enter")
+    await page.get_by_text(t("staff.done.claim", reference=request.reference)).wait_for()

@@ -119,7 +119,9 @@ def _found(w: Web, staff: StaffMember, reference: str) -> int:
     return request_id
 
 
-def _history(events: list[RequestEvent], t: Texts, who: dict[int, str]) -> list[tuple[str, str]]:
+def _history(
+    events: list[RequestEvent], t: Texts, who: dict[int, str]
+) -> list[tuple[str, str, str]]:
     rows = []
     for e in events:
         if e.kind == "status":
@@ -133,8 +135,7 @@ def _history(events: list[RequestEvent], t: Texts, who: dict[int, str]) -> list[
             what = t(MEETING_EVENT.get(e.value, "staff.event.meeting_moved"))
         else:
             what = t("staff.event.transfer", unit=e.value)
-        by = who.get(e.staff_id or 0, "")
-        rows.append((t.datetime(e.at), f"{what} ({by})" if by else what))
+        rows.append((t.datetime(e.at), what, who.get(e.staff_id or 0, "")))
     return rows
 
 
