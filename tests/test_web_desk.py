@@ -235,3 +235,21 @@ async def test_the_queue_says_who_has_each_request(
     assert holder(mine.reference) == t("staff.web.holder.you")
     assert holder(bos.reference) == "Bo"
     assert holder(nobodys.reference) == t("staff.web.holder.none")
+
+
+async def test_names_on_the_pages_are_text_never_markup(
+    visitor: Visitor, services: Services, clock: FakeClock
+) -> None:
+    from sipbot.staff import work
+    from sipbot.staff.members import accept_invite, create_invite, member
+
+    _enrol(services, clock, 600, "ostersund")
+    invite = create_invite(services.engine, clock, "ostersund")
+    accept_invite(services.engine, clock, invite, 601, '<img src=x onerror="alert(1)">')
+    request = _submit(services, "ostersund", 1)
+    work.claim(services.engine, clock, member(services.engine, 601), request.id)  # type: ignore[arg-type]
+    await visitor.signs_in_as(600)
+    for path in ("/desk", f"/desk/requests/{request.reference}"):
+        _, html = await visitor.get(path)
+        assert "<img" not in html
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html

@@ -11,7 +11,7 @@ import pytest
 from sipbot.config import ConfigError, load_settings
 from sipbot.services import Services
 from sipbot.web.initdata import BadInitData, sign, signed_for_test, verify
-from sipbot.web.server import WebServer, build_web_app
+from sipbot.web.server import WEB, WebServer, build_web_app
 from tests.conftest import FakeClock
 from tests.web_story import Visitor, pages_fixture, texts_in, visitor_fixture  # noqa: F401
 
@@ -245,3 +245,13 @@ async def test_try_link_signs_in_the_playground_user(pages: WebServer) -> None:
     data = unquote(link.split("#tgWebAppData=")[1])
     settings = pages.services.settings
     assert verify(data, settings.telegram_token, pages.services.clock(), 3600).id == 4242
+
+
+async def test_each_sign_in_gets_a_new_session(visitor: Visitor) -> None:
+    """A session id planted before sign-in (session fixation) is never the one used after."""
+    await visitor.signs_in_as(77)
+    first = visitor.http.cookie_jar.filter_cookies(visitor.base)["sipbot_session"].value
+    await visitor.signs_in_as(78)
+    second = visitor.http.cookie_jar.filter_cookies(visitor.base)["sipbot_session"].value
+    assert first != second
+    assert visitor.server.app[WEB].sessions.get(first) is None
