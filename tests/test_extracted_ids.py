@@ -91,3 +91,24 @@ def test_every_literal_at_a_lookup_is_marked() -> None:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         bare.append(f"{path.name}:{node.lineno} {arg.value}")
     assert bare == [], "wrap these ids in N_()"
+
+
+def test_templates_have_no_words_outside_the_catalogs() -> None:
+    """A web page's words come from t("..."): once the Jinja2 parts and the tags are taken
+    out of a template, no letters are left, nor in an attribute a reader hears or sees."""
+    import re
+
+    spoken = re.compile(r'\b(?:alt|title|aria-label|placeholder|value)="([^"]*)"')
+    words = []
+    for path in sorted((ROOT / "sipbot/web/templates").rglob("*.html")):
+        source = path.read_text(encoding="utf-8")
+        bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", source, flags=re.S)
+        for value in spoken.findall(bare):
+            if re.search(r"[^\W\d_]", value):
+                words.append(f"{path.name}: attribute {value!r}")
+        text = re.sub(r"<[^>]*>", " ", bare)
+        text = text.replace("&nbsp;", " ")
+        found = re.findall(r"[^\W\d_]{2,}", text)
+        if found:
+            words.append(f"{path.name}: {found}")
+    assert words == [], "words in templates that bypass the catalogs"

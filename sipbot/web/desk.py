@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlmodel import Session
@@ -80,8 +81,25 @@ async def queue(request: web.Request) -> web.StreamResponse:
         + [(s, t(STATUS[s])) for s in GROUPS["all"]],
         sorts=[(k, t(v)) for k, v in SORT_LABELS.items() if k in SORTS],
         page_size=DESK_PAGE,
+        href=_href(found.query),
         unit=w.services.deployment.unit(staff.unit).name,
     )
+
+
+def _href(q: Query):  # type: ignore[no-untyped-def]
+    """The queue's address with some of its query changed (sort, direction, page)."""
+
+    def href(page: int | None = None, sort: str | None = None, dir: str | None = None) -> str:
+        values = {
+            "q": q.reference,
+            "status": q.status,
+            "sort": sort or q.sort,
+            "dir": dir or ("desc" if q.descending else "asc"),
+            "page": (q.page if page is None else page) + 1,
+        }
+        return "/desk?" + urlencode(values)
+
+    return href
 
 
 @dataclass(frozen=True)
