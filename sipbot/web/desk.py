@@ -7,6 +7,7 @@ one that does not exist, is the same 404: nothing is revealed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,11 +41,13 @@ SORT_LABELS = {
 }
 
 
-def _staff(request: web.Request) -> tuple[Web, StaffMember]:
+async def _staff(request: web.Request) -> tuple[Web, StaffMember]:
     """The signed-in active staff member, or 403 for everyone else."""
     w = request.app[WEB]
     session = w.session(request)
-    staff = member(w.services.engine, session.user_id) if session is not None else None
+    staff = None
+    if session is not None:
+        staff = await asyncio.to_thread(member, w.services.engine, session.user_id)
     if staff is None:
         log.info("web.desk_refused reason=%s", "no_session" if session is None else "not_staff")
         raise web.HTTPForbidden()
@@ -67,11 +70,14 @@ def _query(request: web.Request) -> Query:
 
 
 async def queue(request: web.Request) -> web.StreamResponse:
-    w, staff = _staff(request)
-    found = find(w.services.engine, staff, _query(request))
-    t = w.texts(request, staff=True)
-    now, who = w.services.clock(), names(w.services.engine, staff.unit)
-    return w.page(
+    w, staff = await _staff(request)
+    engine = w.services.engine
+    # The database is asked in a worker thread: the bot shares this event loop.
+    found = await asyncio.to_thread(find, engine, staff, _query(request))
+    who = await asyncio.to_thread(names, engine, staff.unit)
+    t = await w.texts(request, staff=True)
+    now = w.services.clock()
+    return await w.page(
         request,
         "desk/queue.html",
         staff=True,
@@ -130,8 +136,8 @@ def _row(r: SipRequest, t: Texts, staff: StaffMember, now: datetime, who: dict[i
     )
 
 
-def _found(w: Web, staff: StaffMember, reference: str) -> int:
-    request_id = by_reference(w.services.engine, staff, reference)
+async def _found(w: Web, staff: StaffMember, reference: str) -> int:
+    request_id = await asyncio.to_thread(by_reference, w.services.engine, staff, reference)
     if request_id is None:
         raise web.HTTPNotFound()
     return request_id
@@ -158,17 +164,19 @@ def _history(
 
 
 async def request_page(request: web.Request) -> web.StreamResponse:
-    w, staff = _staff(request)
-    request_id = _found(w, staff, request.match_info["reference"])
+    w, staff = await _staff(request)
+    request_id = await _found(w, staff, request.match_info["reference"])
     try:
-        card = work.view(w.services.engine, w.services.clock, staff, request_id)
+        card = await asyncio.to_thread(
+            work.view, w.services.engine, w.services.clock, staff, request_id
+        )
     except work.Refused:  # moved to another unit between the two reads
         raise web.HTTPNotFound() from None
-    t = w.texts(request, staff=True)
+    t = await w.texts(request, staff=True)
     r = card.request
-    who = names(w.services.engine, staff.unit)
+    who = await asyncio.to_thread(names, w.services.engine, staff.unit)
     done, refused = request.query.get("done"), request.query.get("refused")
-    return w.page(
+    return await w.page(
         request,
         "desk/request.html",
         staff=True,
@@ -184,9 +192,9 @@ async def request_page(request: web.Request) -> web.StreamResponse:
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
-    w, staff = _staff(request)
+    w, staff = await _staff(request)
     reference = request.match_info["reference"]
-    request_id = _found(w, staff, reference)
+    request_id = await _found(w, staff, reference)
     services = w.services
 
     def tell(s: Session, r: SipRequest) -> None:
@@ -194,7 +202,9 @@ async def claim(request: web.Request) -> web.StreamResponse:
         queue_person(s, services, r, N_("person.status.claimed"), staff_id=r.assigned_to)
 
     try:
-        work.claim(services.engine, services.clock, staff, request_id, then=tell)
+        await asyncio.to_thread(
+            work.claim, services.engine, services.clock, staff, request_id, then=tell
+        )
     except work.Refused as exc:
         if exc.code == "not_found":
             raise web.HTTPNotFound() from None

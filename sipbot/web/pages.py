@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -18,9 +19,10 @@ NEXT_PAGES = ("/", "/desk")
 async def home(request: web.Request) -> web.StreamResponse:
     w = request.app[WEB]
     session = w.session(request)
-    if session is not None and member(w.services.engine, session.user_id) is not None:
+    found = session and await asyncio.to_thread(member, w.services.engine, session.user_id)
+    if found is not None:
         raise web.HTTPSeeOther("/desk")
-    return w.page(request, "home.html")
+    return await w.page(request, "home.html")
 
 
 async def enter(request: web.Request) -> web.StreamResponse:
@@ -31,7 +33,7 @@ async def enter(request: web.Request) -> web.StreamResponse:
     w = request.app[WEB]
     token = new_pre_token()
     target = request.query.get("next", "/")
-    response = w.page(
+    response = await w.page(
         request, "enter.html", pre_csrf=token, next=target if target in NEXT_PAGES else "/"
     )
     w.set_cookie(response, PRE_COOKIE, token)
@@ -51,7 +53,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         )
     except BadInitData as exc:
         log.info("web.sign_in_refused reason=%s", exc.reason)
-        return w.refuse(request, 403)
+        return await w.refuse(request, 403)
     # A new session id at every sign-in: an id planted before cannot be taken over.
     w.sessions.close(request.cookies.get(w.cookie))
     cookie, _ = w.sessions.open(user.id, user.language_code)
@@ -73,7 +75,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 
 async def accessibility(request: web.Request) -> web.StreamResponse:
     w = request.app[WEB]
-    return w.page(
+    return await w.page(
         request, "accessibility.html", contact=w.services.deployment.accessibility_contact
     )
 

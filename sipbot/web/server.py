@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import secrets
@@ -46,24 +47,26 @@ class Web:
     def session(self, request: web.Request) -> WebSession | None:
         return request.get(SESSION)
 
-    def texts(self, request: web.Request, *, staff: bool = False) -> Texts:
+    async def texts(self, request: web.Request, *, staff: bool = False) -> Texts:
         """The reader's words: their chosen language and register, staff always plain."""
         session = self.session(request)
         if session is not None:
-            lang, easy = preferences(self.services.engine, session.user_id, session.language_code)
+            lang, easy = await asyncio.to_thread(
+                preferences, self.services.engine, session.user_id, session.language_code
+            )
         else:
             lang, easy = request.query.get("lang", "sv"), request.query.get("easy") == "1"
         lang = lang if lang in LANGUAGES else "sv"
         return self.services.catalogs.texts(lang, easy and not staff)
 
-    def page(
+    async def page(
         self, request: web.Request, name: str, *, status: int = 200, staff: bool = False, **values
     ) -> web.Response:  # type: ignore[no-untyped-def]
         session = self.session(request)
         return render(
             self.env,
             name,
-            self.texts(request, staff=staff),
+            await self.texts(request, staff=staff),
             status=status,
             csrf=session.csrf if session else "",
             signed_in=session is not None,
@@ -71,9 +74,9 @@ class Web:
             **values,
         )
 
-    def refuse(self, request: web.Request, status: int) -> web.Response:
+    async def refuse(self, request: web.Request, status: int) -> web.Response:
         """403 or 404 as a page that says no more than that."""
-        return self.page(request, "error.html", status=status, code=status)
+        return await self.page(request, "error.html", status=status, code=status)
 
     def set_cookie(self, response: web.StreamResponse, name: str, value: str) -> None:
         response.set_cookie(
@@ -104,14 +107,14 @@ def _csrf_middleware(w: Web):  # type: ignore[no-untyped-def]
         origin = request.headers.get("Origin")
         if origin is not None and origin != w.origin:
             log.info("web.refused reason=origin")
-            return w.refuse(request, 403)
+            return await w.refuse(request, 403)
         form = await request.post()
         given = form.get("csrf")
         session = w.session(request)
         expected = session.csrf if session is not None else request.cookies.get(PRE_COOKIE)
         if not isinstance(given, str) or not expected or not hmac.compare_digest(given, expected):
             log.info("web.refused reason=csrf")
-            return w.refuse(request, 403)
+            return await w.refuse(request, 403)
         return await handler(request)
 
     return middleware
@@ -123,17 +126,17 @@ def _errors_middleware(w: Web):  # type: ignore[no-untyped-def]
         try:
             return await handler(request)
         except web.HTTPNotFound:
-            return w.refuse(request, 404)
+            return await w.refuse(request, 404)
         except web.HTTPForbidden:
-            return w.refuse(request, 403)
+            return await w.refuse(request, 403)
         except web.HTTPMethodNotAllowed:
-            return w.refuse(request, 405)
+            return await w.refuse(request, 405)
         except web.HTTPException:
             raise  # redirects, and the rest aiohttp answers itself
         except Exception as exc:
             # The kind only: the exception's text may carry what someone typed.
             log.error("web.error kind=%s", type(exc).__name__, exc_info=exc)
-            return w.refuse(request, 500)
+            return await w.refuse(request, 500)
 
     return middleware
 
