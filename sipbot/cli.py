@@ -7,6 +7,7 @@ import asyncio
 import base64
 import logging
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -58,9 +59,50 @@ def cmd_run(_: argparse.Namespace) -> None:
     services = Services.build(settings)
     check_key(services.engine)
     telegram_name(settings, hint="")  # a refused token or an unreachable API: one line, now
+    if settings.web_port is not None:
+        _check_port(settings.web_host, settings.web_port)  # one line now, not mid-start
     app = build_application(services)
+    if settings.web_port is not None:
+        _pages_beside(app, services)
     logging.getLogger("sipbot").info("bot.start api=%s", settings.telegram_api_url)
     app.run_polling(allowed_updates=["message", "callback_query"], drop_pending_updates=False)
+
+
+def _pages_beside(app: Any, services: Any) -> None:
+    """The web pages start and stop with the bot, in its event loop (sipbot.web)."""
+    from sipbot.web.server import WebServer
+
+    server = WebServer(services)
+    bot_init, bot_shutdown = app.post_init, app.post_shutdown
+
+    async def post_init(application: Any) -> None:
+        if bot_init is not None:
+            await bot_init(application)
+        await server.start()
+
+    async def post_shutdown(application: Any) -> None:
+        await server.stop()
+        if bot_shutdown is not None:
+            await bot_shutdown(application)
+
+    app.post_init, app.post_shutdown = post_init, post_shutdown
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"SIPBOT_WEB_PORT: cannot listen on {host}:{port} ({exc.strerror})"
+            ) from None
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def cmd_setup(_: argparse.Namespace) -> None:
@@ -121,10 +163,12 @@ async def _try(args: argparse.Namespace) -> None:
     from sipbot.playground.emulator import BotApiEmulator
     from sipbot.playground.terminal import run_terminal
     from sipbot.services import Services
+    from sipbot.web.server import WebServer, try_link
 
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="sipbot-try-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     script = Path(args.script).read_text(encoding="utf-8").splitlines() if args.script else None
+    port = args.web_port or _free_port("127.0.0.1")
     async with BotApiEmulator() as emu:
         settings = load_settings(
             require_token=False,
@@ -133,6 +177,10 @@ async def _try(args: argparse.Namespace) -> None:
             data_dir=data_dir,
             database_url=f"sqlite:///{data_dir / 'sipbot.db'}",
             secret_key=_playground_key(data_dir),
+            web_port=port,
+            web_host="127.0.0.1",
+            public_url=f"http://127.0.0.1:{port}",
+            web_initdata_max_age=86_400,  # the printed link works for a day
         )
         _logging(settings.log_level, data_dir / "sipbot.log")
         services = Services.build(settings, check_schema=False)
@@ -147,12 +195,17 @@ async def _try(args: argparse.Namespace) -> None:
             await app.post_init(app)  # type: ignore[misc]  # run_polling would call it
             await app.start()
             await app.updater.start_polling(poll_interval=0, timeout=10)  # type: ignore[union-attr]
+            pages = WebServer(services)
+            await pages.start()
             try:
                 user = emu.user(args.user, first_name="Test", language_code=args.lang)
                 if args.staff:
                     _enrol_in_playground(services, user, args.staff, args.role)
+                print(f"web pages: {pages.local_url}/")
+                print(f"signed in as the playground user: {try_link(pages, args.user)}")
                 await run_terminal(emu, user, script=script)
             finally:
+                await pages.stop()
                 await app.updater.stop()  # type: ignore[union-attr]
                 await app.stop()
 
@@ -466,6 +519,9 @@ def main(argv: list[str] | None = None) -> None:
         "--staff", metavar="UNIT", help="enrol the playground user as staff of this unit first"
     )
     try_.add_argument("--role", choices=("staff", "admin"), default="staff", help="with --staff")
+    try_.add_argument(
+        "--web-port", type=int, default=0, help="serve the web pages here (default: a free port)"
+    )
     try_.set_defaults(fn=cmd_try)
 
     staff = sub.add_parser("staff", help="invite, list and remove staff").add_subparsers(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -35,6 +36,15 @@ class Settings(BaseSettings):
     # Messages per second overall. Telegram allows about 30; raise it only against a local
     # Bot API server or the emulator.
     send_rate: int = Field(default=30, ge=1, le=10_000)
+    # The web pages (sipbot.web): off unless a port is set. PUBLIC_URL is the address people
+    # reach them at, behind the region's HTTPS reverse proxy.
+    web_port: int | None = Field(default=None, ge=1, le=65_535)
+    web_host: str = "127.0.0.1"
+    public_url: str = ""
+    # How old Telegram's signed initData may be when a page session opens from it.
+    web_initdata_max_age: int = Field(default=3600, ge=30, le=86_400)
+    # A page session ends this long after its last use.
+    web_session_idle: int = Field(default=1800, ge=60, le=86_400)
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -42,6 +52,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        return check_public_url(value) if value else value
 
     @field_validator("timezone")
     @classmethod
@@ -72,6 +87,22 @@ class Settings(BaseSettings):
         return decode_key(self.secret_key)
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def check_public_url(value: str) -> str:
+    """An absolute http(s) address without query or fragment; https unless on this machine
+    (cookies are sent Secure, and health data never crosses a network unencrypted)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute address such as https://sip.example.se")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must have no query, fragment or user name")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise ValueError("must start with https:// (http:// only for localhost)")
+    return value.rstrip("/")
+
+
 def decode_key(value: str) -> bytes:
     """A 32-byte AES key, given as urlsafe base64 (what `sipbot key` prints)."""
     try:
@@ -99,6 +130,11 @@ def load_settings(*, require_token: bool = True, **overrides: object) -> Setting
     if not settings.secret_key:
         raise ConfigError(
             "SIPBOT_SECRET_KEY: missing; it encrypts personal data (make one with `sipbot key`)"
+        )
+    if settings.web_port is not None and not settings.public_url:
+        raise ConfigError(
+            "SIPBOT_PUBLIC_URL: missing; SIPBOT_WEB_PORT is set, so the pages need the address"
+            " people reach them at"
         )
     if not settings.deployment.is_file():
         raise ConfigError(f"SIPBOT_DEPLOYMENT: no such file {settings.deployment}")

@@ -74,6 +74,11 @@ class Deployment(_Strict):
     languages: list[str] | None = Field(default=None, min_length=1)
     # Dates and numbers for a language Babel has no locale for (e.g. a Sami language).
     fallback_locale: str = "sv"
+    # Where people report accessibility problems with the web pages (the accessibility
+    # statement links to it); an e-mail address.
+    accessibility_contact: str | None = Field(
+        default=None, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$", max_length=120
+    )
 
     def municipality(self, municipality_id: str) -> Municipality:
         return next(m for m in self.municipalities if m.id == municipality_id)

@@ -100,3 +100,31 @@ PLAN_PROBLEM = {
     "end_before_start": N_("staff.plan.problem.end_before_start"),
     "ongoing_with_end": N_("staff.plan.problem.ongoing_with_end"),
 }
+
+# What a staff member is told after an action went through, by action.
+STAFF_DONE = {
+    "claim": N_("staff.done.claim"),
+    "release": N_("staff.done.release"),
+    "assign": N_("staff.done.assign"),
+    "transfer": N_("staff.done.transfer"),
+    "consent": N_("staff.done.consent"),
+    "note": N_("staff.done.note"),
+    "message": N_("staff.done.message"),
+    "status": N_("staff.done.status"),
+    "decline": N_("staff.done.decline"),
+}
+# Why a staff action was refused, by the core's refusal code (sipbot.staff.work.Refused).
+STAFF_REFUSED = {
+    "not_found": N_("staff.not_available"),
+    "ended": N_("staff.refused.ended"),
+    "claim_first": N_("staff.refused.claim_first"),
+    "taken": N_("staff.refused.taken"),
+    "yours_already": N_("staff.refused.yours_already"),
+    "no_colleague": N_("staff.refused.no_colleague"),
+    "no_unit": N_("staff.refused.no_unit"),
+    "not_allowed": N_("staff.refused.not_allowed"),
+    "consent_first": N_("staff.refused.consent_first"),
+    "unreachable": N_("staff.refused.unreachable"),
+    "person_refused": N_("staff.refused.person_refused"),
+    **{f"time_{code}": msgid for code, msgid in TIME_PROBLEM.items()},
+}

@@ -1,4 +1,5 @@
-"""Every text id the code or the flows use is in the catalogs, and no catalog id is unused."""
+"""Every text id the code, the flows or the web templates use is in the catalogs, and no
+catalog id is unused."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ def test_extracted_ids_match_the_catalogs() -> None:
         msg
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
             str(ROOT),
-            method_map=[("sipbot/**.py", "python"), ("conversations/*.yaml", "sipbot_flow")],
+            method_map=[
+                ("sipbot/**.py", "python"),
+                ("conversations/*.yaml", "sipbot_flow"),
+                # The web pages' templates: t("...") in Jinja2 (sipbot/web/templates).
+                ("sipbot/web/templates/**.html", "jinja2"),
+            ],
             # t.ngettext(msgid, n, ...) and t.npgettext(context, msgid, n, ...): the id is
             # both msgid and msgid_plural, so only the first is named.
             keywords={
@@ -100,3 +106,24 @@ def test_every_literal_at_a_lookup_is_marked() -> None:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         bare.append(f"{path.name}:{node.lineno} {arg.value}")
     assert bare == [], "wrap these ids in N_()"
+
+
+def test_templates_have_no_words_outside_the_catalogs() -> None:
+    """A web page's words come from t("..."): once the Jinja2 parts and the tags are taken
+    out of a template, no letters are left, nor in an attribute a reader hears or sees."""
+    import re
+
+    spoken = re.compile(r'\b(?:alt|title|aria-label|placeholder|value)="([^"]*)"')
+    words = []
+    for path in sorted((ROOT / "sipbot/web/templates").rglob("*.html")):
+        source = path.read_text(encoding="utf-8")
+        bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", source, flags=re.S)
+        for value in spoken.findall(bare):
+            if re.search(r"[^\W\d_]", value):
+                words.append(f"{path.name}: attribute {value!r}")
+        text = re.sub(r"<[^>]*>", " ", bare)
+        text = text.replace("&nbsp;", " ")
+        found = re.findall(r"[^\W\d_]{2,}", text)
+        if found:
+            words.append(f"{path.name}: {found}")
+    assert words == [], "words in templates that bypass the catalogs"

@@ -147,3 +147,17 @@ def test_no_import_cycle_between_folders() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     # The check above passes on an empty answer; this shows it would see one.
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_two_channels_never_import_each_other() -> None:
+    """The web pages and the chat share the core only: a rule lives once, below both."""
+    sides = ("sipbot.chat", "sipbot.web")
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in _graph().items()
+        for side, other in (sides, sides[::-1])
+        if _within(name, side)
+        for target in targets
+        if _within(target, other)
+    )
+    assert wrong == []

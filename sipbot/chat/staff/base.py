@@ -21,7 +21,7 @@ from sipbot.chat.staff.booking_ui import StaffBooking
 from sipbot.chat.staff.pending import BOOKING_KEY, INPUT_KEY, ask_typed
 from sipbot.db.models import SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
-from sipbot.labels import TIME_PROBLEM
+from sipbot.labels import STAFF_DONE, STAFF_REFUSED
 from sipbot.services import Services
 from sipbot.staff import members, work
 from sipbot.staff.audit import refused_attempt
@@ -42,36 +42,11 @@ ASK = {
     "close": N_("staff.ask.close_reason"),
     "override": N_("staff.ask.consent_override_reason"),
 }
-DONE = {
-    "claim": N_("staff.done.claim"),
-    "release": N_("staff.done.release"),
-    "assign": N_("staff.done.assign"),
-    "transfer": N_("staff.done.transfer"),
-    "consent": N_("staff.done.consent"),
-    "note": N_("staff.done.note"),
-    "message": N_("staff.done.message"),
-    "status": N_("staff.done.status"),
-    "decline": N_("staff.done.decline"),
-}
-REFUSED = {
-    "not_found": N_("staff.not_available"),
-    "ended": N_("staff.refused.ended"),
-    "claim_first": N_("staff.refused.claim_first"),
-    "taken": N_("staff.refused.taken"),
-    "yours_already": N_("staff.refused.yours_already"),
-    "no_colleague": N_("staff.refused.no_colleague"),
-    "no_unit": N_("staff.refused.no_unit"),
-    "not_allowed": N_("staff.refused.not_allowed"),
-    "consent_first": N_("staff.refused.consent_first"),
-    "unreachable": N_("staff.refused.unreachable"),
-    "person_refused": N_("staff.refused.person_refused"),
-    **{f"time_{code}": msgid for code, msgid in TIME_PROBLEM.items()},
-}
 TEXT_LIMIT = 2000
 
 
 def refused_text(t: Texts, code: str) -> str:
-    return t(REFUSED.get(code, REFUSED["not_allowed"]))
+    return t(STAFF_REFUSED.get(code, STAFF_REFUSED["not_allowed"]))
 
 
 class StaffBase:
@@ -171,7 +146,7 @@ class StaffBase:
     async def _done(
         self, context: Context, staff: StaffMember, request: SipRequest, what: str, t: Texts
     ) -> None:
-        key = DONE.get(what, N_("staff.refused.unreachable"))
+        key = STAFF_DONE.get(what, N_("staff.refused.unreachable"))
         await context.bot.send_message(
             staff.telegram_id,
             t(key, reference=request.reference),
