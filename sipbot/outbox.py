@@ -22,6 +22,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from sipbot import ratelimit
 from sipbot.db.engine import session_scope
 from sipbot.db.models import OutboxMessage
 from sipbot.keyboards import kb
@@ -154,8 +155,10 @@ class OutboxSender:
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(row: OutboxMessage) -> None:
+            # A row for a group whose minute is full is put back (RetryAfter), not waited for.
             async with gate:
-                await self._send(bot, row)
+                with ratelimit.queued():
+                    await self._send(bot, row)
 
         while rows := store.claim_due(engine, now, BATCH, table=OutboxMessage):
             await asyncio.gather(*(one(r) for r in rows))

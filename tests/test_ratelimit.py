@@ -8,9 +8,11 @@ question (benchmarks/), not a test's.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from telegram.error import RetryAfter
 
 from sipbot.app import build_application
@@ -111,12 +113,12 @@ async def test_a_send_still_running_holds_its_slot_until_a_window_after_its_end(
 
     slow = [
         asyncio.create_task(
-            lim.process_request(callback(n, True), (), {}, "m", {"chat_id": 1}, None)
+            lim.process_request(callback(n, True), (), {}, "sendMessage", {"chat_id": 1}, None)
         )
         for n in ("a", "b")
     ]
     third = asyncio.create_task(
-        lim.process_request(callback("c", False), (), {}, "m", {"chat_id": 1}, None)
+        lim.process_request(callback("c", False), (), {}, "sendMessage", {"chat_id": 1}, None)
     )
     for _ in range(10):
         await asyncio.sleep(0)
@@ -137,7 +139,9 @@ async def test_retry_after_waits_as_told_and_sends_again() -> None:
             raise RetryAfter(5)
         return "ok"
 
-    result = await limiter(time).process_request(callback, (), {}, "m", {"chat_id": 7}, None)
+    result = await limiter(time).process_request(
+        callback, (), {}, "sendMessage", {"chat_id": 7}, None
+    )
     assert result == "ok"
     assert len(calls) == 2
     assert calls[1] == pytest.approx(5.1)  # the wait Telegram asked for, and a little more
@@ -153,7 +157,7 @@ async def test_retry_after_gives_up_after_the_last_retry() -> None:
 
     with pytest.raises(RetryAfter):
         await limiter(time, max_retries=2).process_request(
-            callback, (), {}, "m", {"chat_id": 7}, None
+            callback, (), {}, "sendMessage", {"chat_id": 7}, None
         )
     assert len(calls) == 3  # the first try and two retries
     assert calls == pytest.approx([0.0, 2.1, 4.2])
@@ -192,7 +196,7 @@ async def test_by_default_thirty_a_second_and_three_retries() -> None:
         raise RetryAfter(1)
 
     with pytest.raises(RetryAfter):
-        await lim.process_request(refused, (), {}, "m", {"chat_id": 7}, None)
+        await lim.process_request(refused, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert calls == 4
 
 
@@ -214,11 +218,121 @@ async def test_a_freed_slot_is_not_taken_twice() -> None:
         started.append("quick")
         return True
 
-    first = asyncio.create_task(lim.process_request(slow, (), {}, "m", {"chat_id": 1}, None))
-    second = asyncio.create_task(lim.process_request(quick, (), {}, "m", {"chat_id": 2}, None))
+    first = asyncio.create_task(
+        lim.process_request(slow, (), {}, "sendMessage", {"chat_id": 1}, None)
+    )
+    second = asyncio.create_task(
+        lim.process_request(quick, (), {}, "sendMessage", {"chat_id": 2}, None)
+    )
     for _ in range(10):
         await asyncio.sleep(0)
     assert started == ["slow"]
     release.set()
     assert await asyncio.gather(first, second) == [True, True]
     assert started == ["slow", "quick"]
+
+
+# -- only messages count, and a full group minute holds up nobody else -------------------------
+
+
+async def test_answers_and_edits_take_no_slot() -> None:
+    # Telegram's 30 a second counts messages: 40 button answers and edits go at once, and the
+    # 30 messages beside them still all go in the first second.
+    time = FakeTime()
+    lim = limiter(time)
+    sent: list[tuple[str, float]] = []
+
+    def call(endpoint: str, chat_id: int) -> Any:
+        async def callback() -> bool:
+            sent.append((endpoint, time.now))
+            return True
+
+        return lim.process_request(callback, (), {}, endpoint, {"chat_id": chat_id}, None)
+
+    others = ["answerCallbackQuery", "editMessageText"] * 20
+    await asyncio.gather(
+        *(call(e, -100 if i % 2 else i + 1) for i, e in enumerate(others)),
+        *(call("sendMessage", 500 + i) for i in range(30)),
+    )
+    assert [at for _, at in sent] == [0.0] * 70
+
+
+async def test_edits_in_a_group_are_not_held_to_its_minute() -> None:
+    time = FakeTime()
+    lim = limiter(time)
+    await send_all(lim, time, [-100123] * 20)  # the group's minute is full of messages
+
+    async def edit() -> bool:
+        return True
+
+    await lim.process_request(edit, (), {}, "editMessageText", {"chat_id": -100123}, None)
+    assert time.now == 0.0  # no wait for the minute
+
+
+class HeldTime:
+    """Monotonic time that moves only when the test moves it; sleepers wait until then."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._moved = asyncio.Event()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + seconds
+        while self.now < target:
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+
+async def test_a_full_group_minute_holds_up_no_one_else(
+    services: Services, emu: BotApiEmulator, clock: Any
+) -> None:
+    from sipbot import outbox
+    from sipbot.db.engine import session_scope
+    from sipbot.db.models import OutboxMessage
+    from tests.story import Person
+
+    held = HeldTime()
+    lim = WindowRateLimiter(30, max_retries=3, clock=held, sleep=held.sleep)
+    app = build_application(services, limiter=lim)
+    group, person = emu.group(-1001), Person(emu.user(4242), services)
+    async with app:
+        for job in app.job_queue.jobs():  # type: ignore[union-attr]
+            job.enabled = False
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=5)  # type: ignore[union-attr]
+        try:
+            # 21 staff cards for one group in the same minute: 20 fit.
+            with session_scope(services.engine) as s:
+                for i in range(21):
+                    outbox.put(s, clock(), group.chat_id, [outbox.text(f"card {i}")], kind="t")
+            await group.wait(20)
+            # Someone else writes and is answered while the 21st card waits for its minute,
+            person.user.send("/start")
+            await person.sees("start.welcome")
+            # and a message queued for them after the 21st card goes out now, not in a minute.
+            with session_scope(services.engine) as s:
+                outbox.put(s, clock(), person.user.user_id, [outbox.text("kvitto")], kind="t")
+            await person.user.wait_for(lambda m: m.text == "kvitto")
+            assert len(group.messages) == 20
+            with session_scope(services.engine) as s:
+                waiting = s.exec(
+                    select(OutboxMessage).where(OutboxMessage.status == "pending")
+                ).one()
+            assert waiting.chat_id == group.chat_id  # put back for when the minute has room
+            assert waiting.next_try_at == clock() + timedelta(seconds=60)
+            # A minute on, the next sweep sends it.
+            held.advance(60)
+            clock.advance(seconds=60)
+            await app.job_queue.get_jobs_by_name("outbox")[0].run(app)  # type: ignore[union-attr]
+            await group.wait_for(lambda m: m.text == "card 20")
+        finally:
+            await app.updater.stop()  # type: ignore[union-attr]
+            await app.stop()
