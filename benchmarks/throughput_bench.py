@@ -107,7 +107,7 @@ def child_echo(lag_out: Path, api_url: str) -> None:
         query = update.callback_query
         assert query is not None
         await query.answer()
-        await query.edit_message_text(f"pressed {query.data}")
+        await query.edit_message_text(f"pressed {query.data} ({query.id})")  # always new
 
     app = (
         ApplicationBuilder()
@@ -186,7 +186,12 @@ def timed_emulator() -> Any:
             who: Any = params.get("chat_id")
             if method == "answercallbackquery":
                 who = self._open_callbacks.get(str(params.get("callback_query_id")))
-            result = await super()._dispatch(method, params, files)
+            try:
+                return await super()._dispatch(method, params, files)
+            finally:  # an error answer is an answer too
+                self._answered_by_bot(who)
+
+        def _answered_by_bot(self, who: Any) -> None:
             if isinstance(who, int) and who in self.pending:
                 now = time.perf_counter()
                 start, _, what = self.pending[who]
@@ -195,7 +200,6 @@ def timed_emulator() -> Any:
                 self.outputs[who] += 1
                 if self.outputs[who] >= self.expect[who]:
                     self.answered[who].set()
-            return result
 
         def finish(self, user: int) -> None:
             """The person's previous update is answered as far as it will be: count it."""
