@@ -150,7 +150,10 @@ class OutboxSender:
         now, engine = self.s.clock(), self.s.engine
         # At the first sweep of a process, rows left mid-send by a killed one go out again.
         all_sending, self._started = not self._started, True
-        store.recover(engine, now, all_sending=all_sending, table=OutboxMessage)
+        # Recovering and claiming scan the table: in a worker thread, off the event loop.
+        await asyncio.to_thread(
+            store.recover, engine, now, all_sending=all_sending, table=OutboxMessage
+        )
         handled = 0
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -160,7 +163,9 @@ class OutboxSender:
                 with ratelimit.queued():
                     await self._send(bot, row)
 
-        while rows := store.claim_due(engine, now, BATCH, table=OutboxMessage):
+        while rows := await asyncio.to_thread(
+            store.claim_due, engine, now, BATCH, table=OutboxMessage
+        ):
             await asyncio.gather(*(one(r) for r in rows))
             handled += len(rows)
         return handled
