@@ -22,7 +22,7 @@ from typing import Any
 
 from sipbot.citizen.labels import CONSENT, status_text
 from sipbot.db.models import SipRequest
-from sipbot.documents.pdf import RequestDocument, Section, render_pdf
+from sipbot.documents.model import RequestDocument, Section
 from sipbot.flows import engine
 from sipbot.flows.handlers import FlowRunner
 from sipbot.flows.model import Flow
@@ -57,6 +57,8 @@ def request_document(services: Services, request: SipRequest, lang: str = "sv") 
 
 def request_pdf(services: Services, request: SipRequest, lang: str = "sv") -> bytes:
     """The request as an A4 PDF (see sipbot.documents.pdf)."""
+    from sipbot.documents.pdf import render_pdf  # fpdf only when a PDF is made
+
     return render_pdf(request_document(services, request, lang))
 
 
