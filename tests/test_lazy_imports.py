@@ -1,4 +1,4 @@
-"""Start-up loads what a start needs: the PDF library and Alembic wait until they are used."""
+"""Start-up loads what a start needs: the PDF library, Alembic and icalendar wait for use."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sipbot.app import build_application
 from sipbot.db.engine import make_engine
 from sipbot.db.migrate import check_current
 check_current(make_engine(sys.argv[1]))
-print(",".join(m for m in ("fpdf", "fontTools", "alembic") if m in sys.modules))
+print(",".join(m for m in ("fpdf", "fontTools", "alembic", "icalendar") if m in sys.modules))
 """
 
 
