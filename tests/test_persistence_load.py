@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from telegram.ext import Application
 
 from sipbot.app import build_application
@@ -73,3 +73,29 @@ async def test_rows_with_nothing_left_to_keep_go_an_hour_after_the_last_write(
     # Someone whose reply is awaited keeps everything.
     assert set(stored) == {971, 972}
     assert stored[972]["reply_to"] == 5
+
+
+async def test_an_answer_is_written_as_the_question_needs_and_not_again_by_the_flush(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    # Asking the next question stores the answer before it is sent and the message ids after
+    # (the crash windows); the flush that ends the update then has nothing new to write.
+    p = Person(emu.user(980), bot.services)
+    await p.onboard()
+    await p.presses("sip.role.self", "sip.own_name.ask")
+    await emu.confirmed()
+    await bot.app.update_queue.join()  # that update's last writes are done too
+    writes: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT INTO USER_DATA", "UPDATE USER_DATA")):
+            writes.append(statement)
+
+    event.listen(bot.services.engine, "before_cursor_execute", count)
+    try:
+        await p.says("Klara Holm", then="sip.municipality.ask")
+        await emu.confirmed()
+        await bot.app.update_queue.join()
+    finally:
+        event.remove(bot.services.engine, "before_cursor_execute", count)
+    assert len(writes) == 2
