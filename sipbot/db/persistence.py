@@ -210,7 +210,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         copy = deepcopy(data)
         async with self._lock(user_id):
             await asyncio.to_thread(self._write, user_id, copy)
-        self._stored[user_id] = deepcopy(copy)
+        self._stored[user_id] = copy  # nobody else holds it once the write's session closed
 
     def _write(self, user_id: int, data: Data) -> None:
         with session_scope(self._engine) as s:
