@@ -23,6 +23,8 @@ Figures per bot (median over rounds), and sipbot/echo ratios:
 - **p99 latency**: from queueing an update to the bot's last call for that person before
   their next update (sendMessage, editMessageText, answerCallbackQuery …): how long the
   person waits for the whole answer.
+- **CPU per update**: the bot process's user + system CPU over the run, per update: what the
+  bot costs, less bent by a busy machine than the times above.
 - **loop lag**: how late a 10 ms timer in the bot's process fires (p50, p99, max): the time
   the event loop was blocked, e.g. by synchronous database work.
 
@@ -259,6 +261,13 @@ async def stop_child(proc: Any, kind: str, tmp: Path) -> list[float]:
     return json.loads(out.read_text()) if out.exists() else []
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (Linux): less bent by a busy machine than wall
+    time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -266,7 +275,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def figures(emu: Any, startup: float, lags: list[float]) -> dict[str, float]:
+def figures(emu: Any, startup: float, lags: list[float], cpu: float) -> dict[str, float]:
     emu.finish_all()
     if os.environ.get("BENCH_DEBUG"):
         print(sorted(emu.slow, reverse=True)[:15])
@@ -283,6 +292,7 @@ def figures(emu: Any, startup: float, lags: list[float]) -> dict[str, float]:
         "lag_p99": _pct(lags, 0.99) * 1000,
         "lag_max": max(lags, default=float("nan")) * 1000,
         "calls": sum(c for m, c in emu.stats.requests.items() if m != "getupdates") / max(n, 1),
+        "cpu": cpu / max(n, 1) * 1000,
     }
 
 
@@ -300,16 +310,18 @@ async def run_sipbot(
         print(f"sipbot start-up to first getUpdates: {startup:.2f} s", flush=True)
         try:
             bot = RunningBot(None, services)  # type: ignore[arg-type]  # the walker reads services
+            cpu = cpu_seconds(proc.pid)
             await asyncio.gather(
                 *(
                     request_through(emu, bot, first_id + i, "sv", False, script)
                     for i in range(people)
                 )
             )
+            cpu = cpu_seconds(proc.pid) - cpu
         finally:
             lags = await stop_child(proc, "sipbot", tmp)
         mix = {u - first_id: items for u, items in emu.mix.items()}
-        return figures(emu, startup, lags), mix
+        return figures(emu, startup, lags, cpu), mix
 
 
 async def run_echo(
@@ -332,10 +344,12 @@ async def run_echo(
                 await asyncio.wait_for(emu.answered[user.user_id].wait(), 120)
 
         try:
+            cpu = cpu_seconds(proc.pid)
             await asyncio.gather(*(person(o, items) for o, items in mix.items()))
+            cpu = cpu_seconds(proc.pid) - cpu
         finally:
             lags = await stop_child(proc, "echo", tmp)
-        return figures(emu, startup, lags)
+        return figures(emu, startup, lags, cpu)
 
 
 # -- the database -------------------------------------------------------------------------------
@@ -394,6 +408,7 @@ ROWS = [
     ("lag_p99", "loop lag p99, ms", "{:.1f}"),
     ("lag_max", "loop lag max, ms", "{:.0f}"),
     ("calls", "Bot API calls per update", "{:.2f}"),
+    ("cpu", "bot process CPU per update, ms", "{:.1f}"),
 ]
 
 
@@ -404,6 +419,7 @@ def report(runs: dict[str, list[dict[str, float]]], label: str) -> None:
         med[kind]["p99"] *= 1000
     s, e = med["sipbot"], med["echo"]
     ratio = {
+        "cpu": s["cpu"] / e["cpu"],
         "throughput": s["throughput"] / e["throughput"],
         "p99": s["p99"] / e["p99"],
         "startup": s["startup"] / e["startup"],
