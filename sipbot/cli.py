@@ -543,7 +543,7 @@ def main(argv: list[str] | None = None) -> None:
 
     audit = sub.add_parser("audit", help="the audit log of a request or of a staff member")
     which = audit.add_mutually_exclusive_group(required=True)
-    which.add_argument("--request", metavar="SIP-XXXX", help="a request's reference")
+    which.add_argument("--request", metavar="SIP-XXXX-XXX", help="a request's reference")
     which.add_argument("--staff", metavar="TELEGRAM_ID", type=int, help="what one member did")
     audit.set_defaults(fn=cmd_audit)
 

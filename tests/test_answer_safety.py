@@ -81,7 +81,7 @@ def database(services: Services) -> Database:
 
 
 async def stored_flow(services: Services, user_id: int) -> dict[str, Any]:
-    data = await DatabasePersistence(services.engine).get_user_data()
+    data = await DatabasePersistence(services.engine).stored_user_data()
     return data[user_id]["flow"]
 
 

@@ -44,7 +44,7 @@ async def test_killed_while_the_next_question_is_sent_the_retyped_answer_is_not_
         await p.asked("sip.main_goal.ask")
         await p.says("Ett eget boende", then="sip.subgoals.ask")
 
-    data = await DatabasePersistence(services.engine).get_user_data()
+    data = await DatabasePersistence(services.engine).stored_user_data()
     answers = data[310]["flow"]["answers"]
     assert answers["problems"] == "Svårt att få hjälp"
     assert answers["main_goal"] == "Ett eget boende"

@@ -50,7 +50,7 @@ async def test_warned_once_at_27_days_then_deleted_at_30(
     assert not any(p.t("draft.warning").split("{")[0] in (m.text or "") for m in [expired])
     assert sum(p.t("draft.warning").split("{")[0] in (m.text or "") for m in p.user.messages) == 1
     assert "flow" not in bot.app.user_data[600]
-    stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
+    stored = await bot.app.persistence.stored_user_data()  # type: ignore[union-attr]
     assert "flow" not in stored[600]
 
 

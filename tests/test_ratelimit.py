@@ -111,12 +111,12 @@ async def test_a_send_still_running_holds_its_slot_until_a_window_after_its_end(
 
     slow = [
         asyncio.create_task(
-            lim.process_request(callback(n, True), (), {}, "m", {"chat_id": 1}, None)
+            lim.process_request(callback(n, True), (), {}, "sendMessage", {"chat_id": 1}, None)
         )
         for n in ("a", "b")
     ]
     third = asyncio.create_task(
-        lim.process_request(callback("c", False), (), {}, "m", {"chat_id": 1}, None)
+        lim.process_request(callback("c", False), (), {}, "sendMessage", {"chat_id": 1}, None)
     )
     for _ in range(10):
         await asyncio.sleep(0)
@@ -137,7 +137,9 @@ async def test_retry_after_waits_as_told_and_sends_again() -> None:
             raise RetryAfter(5)
         return "ok"
 
-    result = await limiter(time).process_request(callback, (), {}, "m", {"chat_id": 7}, None)
+    result = await limiter(time).process_request(
+        callback, (), {}, "sendMessage", {"chat_id": 7}, None
+    )
     assert result == "ok"
     assert len(calls) == 2
     assert calls[1] == pytest.approx(5.1)  # the wait Telegram asked for, and a little more
@@ -153,7 +155,7 @@ async def test_retry_after_gives_up_after_the_last_retry() -> None:
 
     with pytest.raises(RetryAfter):
         await limiter(time, max_retries=2).process_request(
-            callback, (), {}, "m", {"chat_id": 7}, None
+            callback, (), {}, "sendMessage", {"chat_id": 7}, None
         )
     assert len(calls) == 3  # the first try and two retries
     assert calls == pytest.approx([0.0, 2.1, 4.2])
@@ -192,7 +194,7 @@ async def test_by_default_thirty_a_second_and_three_retries() -> None:
         raise RetryAfter(1)
 
     with pytest.raises(RetryAfter):
-        await lim.process_request(refused, (), {}, "m", {"chat_id": 7}, None)
+        await lim.process_request(refused, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert calls == 4
 
 
@@ -214,11 +216,73 @@ async def test_a_freed_slot_is_not_taken_twice() -> None:
         started.append("quick")
         return True
 
-    first = asyncio.create_task(lim.process_request(slow, (), {}, "m", {"chat_id": 1}, None))
-    second = asyncio.create_task(lim.process_request(quick, (), {}, "m", {"chat_id": 2}, None))
+    first = asyncio.create_task(
+        lim.process_request(slow, (), {}, "sendMessage", {"chat_id": 1}, None)
+    )
+    second = asyncio.create_task(
+        lim.process_request(quick, (), {}, "sendMessage", {"chat_id": 2}, None)
+    )
     for _ in range(10):
         await asyncio.sleep(0)
     assert started == ["slow"]
     release.set()
     assert await asyncio.gather(first, second) == [True, True]
     assert started == ["slow", "quick"]
+
+
+# -- only messages count, and a full group minute holds up nobody else -------------------------
+
+
+async def test_answers_and_edits_take_no_slot() -> None:
+    # Telegram's 30 a second counts messages: 40 button answers and edits go at once, and the
+    # 30 messages beside them still all go in the first second.
+    time = FakeTime()
+    lim = limiter(time)
+    sent: list[tuple[str, float]] = []
+
+    def call(endpoint: str, chat_id: int) -> Any:
+        async def callback() -> bool:
+            sent.append((endpoint, time.now))
+            return True
+
+        return lim.process_request(callback, (), {}, endpoint, {"chat_id": chat_id}, None)
+
+    others = ["answerCallbackQuery", "editMessageText"] * 20
+    await asyncio.gather(
+        *(call(e, -100 if i % 2 else i + 1) for i, e in enumerate(others)),
+        *(call("sendMessage", 500 + i) for i in range(30)),
+    )
+    assert [at for _, at in sent] == [0.0] * 70
+
+
+async def test_edits_in_a_group_are_not_held_to_its_minute() -> None:
+    time = FakeTime()
+    lim = limiter(time)
+    await send_all(lim, time, [-100123] * 20)  # the group's minute is full of messages
+
+    async def edit() -> bool:
+        return True
+
+    await lim.process_request(edit, (), {}, "editMessageText", {"chat_id": -100123}, None)
+    assert time.now == 0.0  # no wait for the minute
+
+
+class HeldTime:
+    """Monotonic time that moves only when the test moves it; sleepers wait until then."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._moved = asyncio.Event()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + seconds
+        while self.now < target:
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()

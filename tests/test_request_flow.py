@@ -230,7 +230,7 @@ async def test_answers_are_written_to_the_database_as_they_are_given(
     await p.says("Klara Holm", then="sip.municipality.ask")
     # Updates are handled one at a time, so once /help is answered the answer before is stored.
     await p.says("/help", then="help.in_flow")
-    stored = await bot.app.persistence.get_user_data()  # type: ignore[union-attr]
+    stored = await bot.app.persistence.stored_user_data()  # type: ignore[union-attr]
     assert stored[106]["flow"]["answers"] == {"role": "self", "own_name": "Klara Holm"}
     assert stored[106]["flow"]["step"] == "municipality"
 

@@ -44,7 +44,7 @@ async def test_hard_kill_at_three_steps_continues_where_the_person_was(
         await p.asked("sip.strengths.ask")
         await p.says("/help", then="help.in_flow")
 
-    data = await DatabasePersistence(services.engine).get_user_data()
+    data = await DatabasePersistence(services.engine).stored_user_data()
     assert data[300]["flow"]["answers"] == {
         "role": "self",
         "own_name": "Klara Holm",

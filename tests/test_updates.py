@@ -83,7 +83,8 @@ async def test_update_ids_that_start_over_lower_still_reach_the_person(
     async with running(services):
         await p.says("Ett eget boende", then="sip.subgoals.ask")
 
-    answers = (await DatabasePersistence(services.engine).get_user_data())[943]["flow"]["answers"]
+    stored = await DatabasePersistence(services.engine).stored_user_data()
+    answers = stored[943]["flow"]["answers"]
     assert answers == {
         "role": "self",
         "own_name": "Eva Berg",

@@ -58,8 +58,12 @@ COMMANDS = {
 }
 
 
-def build_application(services: Services, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
-    limiter = WindowRateLimiter(services.settings.send_rate, max_retries=3) if rate_limit else None
+def build_application(
+    services: Services, *, rate_limit: bool = True, limiter: WindowRateLimiter | None = None
+) -> Application:  # type: ignore[type-arg]
+    """``limiter``: one of the caller's (a test's, on its own clock) in place of the default."""
+    if limiter is None and rate_limit:
+        limiter = WindowRateLimiter(services.settings.send_rate, max_retries=3)
     bot = SipBot(
         services.settings.telegram_token, services.settings.telegram_api_url, rate_limiter=limiter
     )

@@ -90,11 +90,14 @@ class OutboxSender:
         now, engine = self.s.clock(), self.s.engine
         # At the first sweep of a process, rows left mid-send by a killed one go out again.
         all_sending, self._started = not self._started, True
-        store.recover(engine, now, all_sending=all_sending, table=OutboxMessage)
+        # Recovering and finding due chats scan the table: in a worker thread, off the loop.
+        await asyncio.to_thread(
+            store.recover, engine, now, all_sending=all_sending, table=OutboxMessage
+        )
         if self._gate is None:
             self._gate = asyncio.Semaphore(CONCURRENCY)
         started = 0
-        for chat_id in outbox.due_chats(engine, now):
+        for chat_id in await asyncio.to_thread(outbox.due_chats, engine, now):
             lane = self._lanes.get(chat_id)
             if lane is None or lane.done():
                 self._lanes[chat_id] = asyncio.get_running_loop().create_task(
@@ -113,7 +116,9 @@ class OutboxSender:
         try:
             while True:
                 wakes = self._wakes
-                row = outbox.claim_next(self.s.engine, self.s.clock(), chat_id)
+                row = await asyncio.to_thread(
+                    outbox.claim_next, self.s.engine, self.s.clock(), chat_id
+                )
                 if row is None:
                     break
                 await self._room(bot, chat_id)

@@ -5,6 +5,14 @@ dripping, so up to twice the rate can land in one second; Telegram then answers 
 bucket stalls every send (BENCHMARKS.md: 72-77 % of 30/s, about a thousand 429s for 3 000
 reminders). Here each request takes a slot and hands it back one window after its answer, so
 no window can hold more than the limit, whatever the delays (99.9 %, no 429s).
+
+Only messages count: Telegram's 30 a second and 20 a minute to a group are limits on messages
+sent, so answering a button, editing a message or getChat take no slot (counted, a busy
+minute of button presses would hold the next question back for a second).
+
+A send to a group whose minute is full waits for it. Messages to staff groups go through the
+outbox, whose sweep sends each chat in a lane of its own and waits for the group's room
+(`room`) before it takes one of the shared slots: a full group's minute holds up only its lane.
 """
 
 from __future__ import annotations
@@ -28,6 +36,16 @@ GROUP_RATE, GROUP_PERIOD = 20, 60.0  # Telegram: about 20 messages a minute to o
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 
+# The Bot API methods that send a message (PTB's endpoint names): what Telegram's limits count.
+SEND_METHODS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendAudio", "sendDocument", "sendVideo", "sendAnimation",
+        "sendVoice", "sendVideoNote", "sendPaidMedia", "sendMediaGroup", "sendLocation",
+        "sendVenue", "sendContact", "sendPoll", "sendDice", "sendSticker", "sendInvoice",
+        "sendGame", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
+    }
+)  # fmt: skip
+
 
 class SlidingWindow:
     """At most `rate` holders per `period` seconds, counted from each one's end.
@@ -49,6 +67,15 @@ class SlidingWindow:
         self._running = 0
         self._ended: deque[float] = deque()  # end times of recent holders, oldest first
         self._freed: asyncio.Event | None = None  # set when a running holder ends
+
+    def wait_needed(self) -> float:
+        """Seconds until a slot is free at the earliest (0: free now)."""
+        self._forget_old()
+        if self._running + len(self._ended) < self._rate:
+            return 0.0
+        if not self._ended:  # every slot is held by a send still running: a window after it
+            return self._period
+        return self._ended[0] + self._period - self._clock()
 
     def _forget_old(self) -> None:
         now = self._clock()
@@ -133,13 +160,15 @@ class WindowRateLimiter(BaseRateLimiter[None]):
         if self._overall is None:
             await self.initialize()
         assert self._overall is not None
-        group = self._group(data)
+        sends = endpoint in SEND_METHODS
+        group = self._group(data) if sends else None
         for attempt in range(self._max_retries + 1):
             try:
                 async with contextlib.AsyncExitStack() as stack:
                     if group is not None:
                         await stack.enter_async_context(group.slot())
-                    await stack.enter_async_context(self._overall.slot())
+                    if sends:
+                        await stack.enter_async_context(self._overall.slot())
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt == self._max_retries:

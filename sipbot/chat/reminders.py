@@ -49,12 +49,12 @@ class ReminderSender:
         now = self.s.clock()
         if not self._started:
             # A kill may have left rows marked as being sent: they go out again now.
-            recovered = store.recover(self.s.engine, now, all_sending=True)
+            recovered = await asyncio.to_thread(store.recover, self.s.engine, now, all_sending=True)
             self._started = True
             if recovered:
                 log.info("reminders.recovered count=%s", recovered)
         else:
-            store.recover(self.s.engine, now)
+            await asyncio.to_thread(store.recover, self.s.engine, now)
         handled = 0
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -62,7 +62,8 @@ class ReminderSender:
             async with gate:
                 await self._send(bot, row)
 
-        while rows := store.claim_due(self.s.engine, now, BATCH):
+        # Claiming and recovering scan the table: in a worker thread, off the event loop.
+        while rows := await asyncio.to_thread(store.claim_due, self.s.engine, now, BATCH):
             await asyncio.gather(*(one(r) for r in rows))
             handled += len(rows)
         return handled

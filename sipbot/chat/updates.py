@@ -143,6 +143,11 @@ def seen(user_data: dict[Any, Any] | None, update: Update) -> bool:
 
 def remember(user_data: dict[Any, Any], update: Update) -> None:
     """Note the update as applied, in the data written with its effects."""
-    kept = user_data.get(SEEN_KEY)
-    kept = [s for s in kept if isinstance(s, str)] if isinstance(kept, list) else []
-    user_data[SEEN_KEY] = [*kept, stamp(update)][-SEEN_KEEP:]
+    raw = user_data.get(SEEN_KEY)
+    kept = [s for s in raw if isinstance(s, str)] if isinstance(raw, list) else []
+    this = stamp(update)
+    if this in kept and kept == raw:
+        # Noted already (a handler stored the update, then the flush after it): unchanged,
+        # so the flush writes nothing a second time.
+        return
+    user_data[SEEN_KEY] = [*(s for s in kept if s != this), this][-SEEN_KEEP:]

@@ -20,7 +20,6 @@ form title such as "Förfrågan om samordnad individuell plan (SIP)") and the la
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from sipbot.bidi import strip_isolates
+from sipbot.documents.model import RequestDocument, Section  # re-exported
 
 __all__ = ["FONT_DIR", "RequestDocument", "Section", "render_pdf", "unsupported_characters"]
 
@@ -69,29 +69,6 @@ _LINE = 1.45  # line height as a multiple of the font size
 _BOX_PAD = 1.8  # mm inside a fact box
 _SHAPED_BIDI = frozenset({"R", "AL", "AN", "NSM"})
 _TOTAL_ALIAS = "\x00"  # stands for the page count until the document closes
-
-
-@dataclass(frozen=True)
-class Section:
-    """One question of the form and the person's answer.
-
-    ``lines`` are paragraphs; a line starting with "• " is a bullet (e.g. a sub-goal).
-    """
-
-    title: str
-    lines: list[str]
-
-
-@dataclass(frozen=True)
-class RequestDocument:
-    """A SIP request ready to print. All strings already localized by the caller."""
-
-    title: str  # e.g. "Förfrågan om samordnad individuell plan (SIP)"
-    reference: str  # e.g. "SIP-7K3Q"
-    facts: list[tuple[str, str]]  # (label, value) pairs for the header block
-    sections: list[Section]
-    footer: str  # e.g. "Skapad av sipbot 2026-11-22"
-    language: str = "sv"  # BCP 47 tag, written to the PDF as /Lang
 
 
 def render_pdf(doc: RequestDocument) -> bytes:

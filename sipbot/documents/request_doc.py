@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sipbot.db.models import SipRequest
-from sipbot.documents.pdf import RequestDocument, Section, render_pdf
+from sipbot.documents.model import RequestDocument, Section
 from sipbot.flows import engine
 from sipbot.flows.model import Flow
 from sipbot.i18n import Texts
@@ -53,6 +53,8 @@ def request_document(services: Services, request: SipRequest, lang: str = "sv") 
 
 def request_pdf(services: Services, request: SipRequest, lang: str = "sv") -> bytes:
     """The request as an A4 PDF (see sipbot.documents.pdf)."""
+    from sipbot.documents.pdf import render_pdf  # fpdf only when a PDF is made
+
     return render_pdf(request_document(services, request, lang))
 
 

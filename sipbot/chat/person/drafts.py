@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from sipbot.chat.keyboards import kb
+from sipbot.chat.persistence import DatabasePersistence
 from sipbot.chat.person.flow import FLOW_KEY
 from sipbot.db.engine import scrub
 from sipbot.i18n import N_
@@ -36,6 +37,8 @@ class DraftKeeper:
         """
         now = self.s.clock()
         changed: list[int] = []
+        if isinstance(app.persistence, DatabasePersistence):  # read when asked, not at start
+            await app.persistence.load_everyone(app.user_data)
         for user_id, data in list(app.user_data.items()):
             state = data.get(FLOW_KEY)
             if not state:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from telegram import Bot
 from telegram.ext import ContextTypes
@@ -40,10 +42,21 @@ class Escalator:
         if local.time() < FROM or not is_working_day(local.date()):
             return 0
         today = datetime.combine(local.date(), time(0), tzinfo=tz)
-        by_unit: dict[str, list[SipRequest]] = defaultdict(list)
+        # In a worker thread: at a region's size the first sweep of a day marks thousands.
+        by_unit = await asyncio.to_thread(self._mark_overdue, now, today)
+        return sum(len(r) for r in by_unit.values())
+
+    def _mark_overdue(self, now: datetime, today: datetime) -> dict[str, list[str]]:
+        """Mark the overdue, unclaimed requests as reminded today and queue each unit's
+        reminder in the same transaction (a crash cannot mark them reminded without one);
+        their references by unit.
+
+        Columns, not rows: the answers (encrypted) are not read, nor decrypted, for this.
+        """
+        by_unit: dict[str, list[str]] = defaultdict(list)
         with session_scope(self.s.engine) as s:
             rows = s.exec(
-                select(SipRequest)
+                select(SipRequest.id, SipRequest.unit, SipRequest.reference)
                 .where(
                     SipRequest.status == "new",
                     col(SipRequest.assigned_to).is_(None),
@@ -53,14 +66,18 @@ class Escalator:
                     col(SipRequest.escalated_at).is_(None) | (col(SipRequest.escalated_at) < today)
                 )
                 .order_by(col(SipRequest.due_at))
-            )
-            for request in rows:
-                request.escalated_at = now
-                s.add(request)
-                by_unit[request.unit].append(request)
-            # Queued with the marks, so a crash cannot mark them reminded without a reminder.
-            for unit, requests in by_unit.items():
-                refs = ", ".join(r.reference for r in requests[:SHOWN])
-                notify.overdue(s, self.s, unit, refs, len(requests))
-                log.info("staff.overdue unit=%s count=%s", unit, len(requests))
-        return sum(len(r) for r in by_unit.values())
+            ).all()
+            ids = [rid for rid, _, _ in rows]
+            for i in range(0, len(ids), 500):
+                s.exec(  # type: ignore[call-overload]
+                    update(SipRequest)
+                    .where(col(SipRequest.id).in_(ids[i : i + 500]))
+                    .values(escalated_at=now)
+                )
+            for _, unit, reference in rows:
+                by_unit[unit].append(reference)
+            for unit, references in by_unit.items():
+                refs = ", ".join(references[:SHOWN])
+                notify.overdue(s, self.s, unit, refs, len(references))
+                log.info("staff.overdue unit=%s count=%s", unit, len(references))
+        return by_unit
