@@ -21,7 +21,7 @@ class Coverage:
     status: str
     fallback: bool  # no such catalog: this register shows the plain texts
     offered: bool  # the deployment offers the language
-    staff_in_swedish: bool = False  # only staff texts are missing: staff see them in Swedish
+    staff_in_swedish: bool = False  # only staff (and web page) texts missing: shown in Swedish
 
 
 def _filled(catalog: Catalog) -> set[str]:
@@ -60,7 +60,9 @@ def coverage(locales_dir: Path, offered: tuple[str, ...]) -> list[Coverage]:
             staff_swedish = (
                 bool(missing)
                 and lang not in STAFF_LANGUAGES
-                and all(m.startswith("staff.") for m in missing)
+                # The web pages are shown in the staff language too (sipbot/web/server.py)
+                # until the person's own pages come, so they count as staff texts here.
+                and all(m.startswith(("staff.", "web.")) for m in missing)
             )
             rows.append(
                 Coverage(
@@ -85,7 +87,7 @@ def format_coverage(rows: list[Coverage]) -> str:
         if r.fallback:
             note = "; no catalog: shows the plain texts"
         elif r.staff_in_swedish:
-            note = "; staff texts shown in Swedish"
+            note = "; staff texts shown in Swedish, as are the web pages"
         lines.append(
             f"{r.lang:<9} {r.register:<9} {done:<11} {'yes' if r.offered else 'no':<8} "
             f"{r.status}{note}"
