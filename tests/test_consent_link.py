@@ -105,7 +105,7 @@ async def test_the_link_refuses_its_sender_an_old_link_and_a_made_up_one(
     await stranger.says("/start c_madeup0000000000000000000", then="consent_link.unknown")
     # Opened in time, but Yes pressed after the link ran out: refused, nothing recorded.
     await stranger.says(f"/start {payload}", then="consent_link.ask")
-    clock.advance(days=15)
+    clock.advance(days=14)  # fourteen days to the second: no longer valid
     await stranger.presses("consent_link.yes", "consent_link.expired")
     await stranger.says(f"/start {payload}", then="consent_link.expired")
     assert _consent(bot, request) == "awaiting_person"

@@ -10,6 +10,7 @@ import pytest
 from sipbot.config import ConfigError
 from sipbot.flows import engine
 from sipbot.services import Services
+from tests.scripts import BRANCHES
 
 FLOW = Path(__file__).resolve().parent.parent / "conversations" / "sip_request.yaml"
 
@@ -145,3 +146,66 @@ def test_a_draft_from_an_older_flow_version_keeps_what_still_fits(services: Serv
     assert old["answers"]["main_goal"] == "y"
     assert old["step"] == "own_name"  # the first step needing an answer: new in this version
     assert not engine.upgrade_state(flow, old)
+
+
+def test_back_returns_the_question_before_and_edit_the_one_chosen(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    state = engine.new_state(flow)
+    assert engine.back(flow, state) is None and state["step"] == "role"  # nothing before
+    _through(flow, state, {"role": "relative", "person_name": "Karl", "relation": "son"})
+    # Back skips the steps this role does not see (own_name) and keeps the answer.
+    previous = engine.back(flow, state)
+    assert previous is not None and previous.id == "relation" == state["step"]
+    previous = engine.back(flow, state)
+    assert previous is not None and previous.id == "person_name"
+    previous = engine.back(flow, state)
+    assert previous is not None and previous.id == "role"
+    assert state["answers"] == {"role": "relative", "person_name": "Karl", "relation": "son"}
+    # Back onto a multi step starts from what was chosen.
+    state = engine.new_state(flow)
+    _through(flow, state, {"role": "self", "own_name": "K", "municipality": "berg"})
+    _through(flow, state, {"problems": "x", "main_goal": "y", "subgoals": ["a"]})
+    previous = engine.back(flow, state)
+    assert previous is not None and previous.id == "subgoals" and state["pending"] == ["a"]
+    # From the review, Edit names the step asked; answering it leads straight back.
+    state["step"] = "review"
+    chosen = engine.edit(flow, state, "main_goal")
+    assert chosen is flow.step("main_goal") and state["step"] == "main_goal"
+    assert state["review"] and state["pending"] is None
+    back_at = engine.answer(flow, state, "z")
+    assert back_at is not None and back_at.id == "can_do"  # still unanswered: asked first
+    _through(flow, state, {"can_do": None})
+    state["answers"].update({k: v for k, v in BRANCHES["self"][0].items() if k != "main_goal"})
+    state.update(step="review", review=False)
+    engine.edit(flow, state, "main_goal")
+    assert engine.answer(flow, state, "w") is flow.step("review") and not state["review"]
+
+
+def test_a_choice_naming_someone_no_longer_invited_is_asked_again(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    step = flow.step("main_responsible")
+    state = engine.new_state(flow)
+    state.update(answers=dict(BRANCHES["self"][0]), step="review", review=True)
+    assert state["answers"]["main_responsible"] == "psykiatri"
+    assert engine.advance(flow, state) is flow.step("review")  # psykiatri still invited
+    # Psykiatri taken away: who may share is asked again, the ticks on psykiatri dropped.
+    state.update(review=True)
+    state["answers"]["actors"] = ["vardcentral", "narstaende"]
+    _contacts_kept(flow, state)
+    assert state["step"] == "share_with" and state["pending"] == ["vardcentral"]
+    engine.answer(flow, state, ["vardcentral"])
+    assert state["step"] == "main_responsible" and state["review"]
+    assert engine.answer(flow, state, "dont_know") is flow.step("review")
+    # "Don't know" names nobody, so it never goes stale.
+    state.update(review=True)
+    assert engine.advance(flow, state) is flow.step("review")
+    assert engine.chosen_options(flow, step, state["answers"]) == ["vardcentral"]
+
+
+def _contacts_kept(flow, state) -> None:  # type: ignore[no-untyped-def]
+    """After the actors changed: the contacts step, nothing new to ask, answered as kept."""
+    contacts = engine.advance(flow, state)
+    assert contacts is flow.step("contacts")
+    engine.enter(contacts, state)
+    assert engine.each_item(flow, contacts, state) is None
+    engine.answer(flow, state, engine.each_answer(flow, contacts, state))
