@@ -209,3 +209,53 @@ def _contacts_kept(flow, state) -> None:  # type: ignore[no-untyped-def]
     engine.enter(contacts, state)
     assert engine.each_item(flow, contacts, state) is None
     engine.answer(flow, state, engine.each_answer(flow, contacts, state))
+
+
+def _load(services: Services, path: Path):  # type: ignore[no-untyped-def]
+    from sipbot.flows.model import load_flow
+
+    return load_flow(path, services.deployment, services.catalogs.texts("sv", False).has)
+
+
+def _line(path: Path, text: str) -> int:
+    return next(i for i, t in enumerate(path.read_text().splitlines(), 1) if text in t)
+
+
+def test_a_flow_lacking_a_step_the_code_reads_is_refused_with_its_line(
+    services: Services, tmp_path: Path
+) -> None:
+    from sipbot.flows.model import REQUIRED_STEPS
+
+    bad = tmp_path / "f.yaml"
+    original = FLOW.read_text()
+    assert _load(services, FLOW).id == "sip_request"
+    # Every declared step is in the real flow; renaming any one of them stops the load.
+    for step_id in REQUIRED_STEPS["sip_request"]:
+        bad.write_text(original.replace(f"  - id: {step_id}\n", f"  - id: {step_id}_x\n", 1))
+        line = _line(bad, "  - id: ")  # where the list of steps begins
+        with pytest.raises(ConfigError, match=rf"f.yaml:{line}: steps: no step '{step_id}'"):
+            _load(services, bad)
+
+
+def test_a_required_step_of_another_kind_or_without_its_options_is_refused(
+    services: Services, tmp_path: Path
+) -> None:
+    bad = tmp_path / "f.yaml"
+    original = FLOW.read_text()
+    main_goal = original.index("  - id: main_goal")
+    bad.write_text(
+        original[:main_goal] + original[main_goal:].replace("kind: text", "kind: list", 1)
+    )
+    with pytest.raises(ConfigError, match=r"f.yaml:\d+: steps\.\d+\.kind: 'main_goal' must be"):
+        _load(services, bad)
+    bad.write_text(original.replace("{id: agrees, label:", "{id: sure, label:"))
+    line = _line(bad, "id: person_agrees")
+    with pytest.raises(ConfigError, match=r"steps\.\d+\.options: 'person_agrees' needs option"):
+        _load(services, bad)
+    bad.write_text(original.replace("{id: guardian, label:", "{id: uncle, label:"))
+    line = _line(bad, "{id: uncle")
+    with pytest.raises(ConfigError, match=rf"f.yaml:{line}: steps\.0\.options\.3\.id: 'uncle'"):
+        _load(services, bad)
+    bad.write_text(original.replace("options_from: municipalities", "options_from: actors"))
+    with pytest.raises(ConfigError, match=r"'municipality' needs options_from: municipalities"):
+        _load(services, bad)
