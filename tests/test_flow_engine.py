@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -259,3 +260,53 @@ def test_a_required_step_of_another_kind_or_without_its_options_is_refused(
     bad.write_text(original.replace("options_from: municipalities", "options_from: actors"))
     with pytest.raises(ConfigError, match=r"'municipality' needs options_from: municipalities"):
         _load(services, bad)
+
+
+def test_a_new_draft_starts_unasked_with_its_own_key(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    state = engine.new_state(flow)
+    key = state.pop("draft")
+    assert state == {
+        "flow": "sip_request",
+        "version": flow.version,
+        "step": "role",
+        "answers": {},
+        "pending": None,
+        "review": False,
+        "ask": 0,
+        "shown": 0,
+    }
+    assert re.fullmatch(r"[0-9a-f]{32}", key) and key != engine.new_state(flow)["draft"]
+    # Shown is the last question known to have arrived: a newer one may not have.
+    assert engine.delivered({"ask": 3, "shown": 3}) is True
+    assert engine.delivered({"ask": 4, "shown": 3}) is False
+    assert engine.delivered({"ask": 4}) is True  # a draft from before "shown" was kept
+
+
+def test_an_upgraded_draft_keeps_answers_of_the_same_shape_only(services: Services) -> None:
+    flow = services.flows["sip_request"]
+    old = {
+        "flow": flow.id,
+        "version": flow.version - 1,
+        "step": "review",
+        "answers": {
+            "role": "self",
+            "own_name": "K",
+            "subgoals": "one long text",  # was text, is now a list
+            "actors": ["vardcentral"],
+            "contacts": {"vardcentral": "Anna"},
+            "meeting_help": "interpreter",  # was a choice, is now a multi
+        },
+        "pending": ["x"],
+        "review": True,
+        "ask": 2,
+    }
+    assert engine.upgrade_state(flow, old) is True
+    assert old["answers"] == {
+        "role": "self",
+        "own_name": "K",
+        "actors": ["vardcentral"],
+        "contacts": {"vardcentral": "Anna"},
+    }
+    assert (old["pending"], old["review"], old["step"]) == (None, False, "municipality")
+    assert engine.upgrade_state(flow, old) is False
