@@ -97,7 +97,7 @@ def _audit(services: Services) -> list[tuple[str, int | None, str | None]]:
 def _refused(code: str, call, *args, **kw) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Refused) as info:
         call(*args, **kw)
-    assert info.value.code == code
+    assert info.value.code == code and str(info.value) == code  # logged by its code
 
 
 def _book(services: Services, staff: StaffMember, rid: int, kind: str, at: datetime) -> Meeting:
