@@ -120,3 +120,22 @@ async def test_an_unclaimed_request_past_its_target_reaches_the_unit_from_the_jo
     await run_job(bot, "overdue")
     # (The overdue message itself now shows the queue: count what was sent, not edited.)
     assert [m.text for m in group.events if not m.edited].count(overdue) == 1
+
+
+async def test_the_reminders_job_keeps_the_morning_quiet_until_eight(
+    emu: BotApiEmulator, bot: RunningBot, clock: FakeClock
+) -> None:
+    """The bot was down from the evening; it comes back at 06:30, in the morning half of the
+    quiet hours: the due reminder waits until 08:00 that same morning, not the next day."""
+    staff, rid = _setup(bot, emu, clock)
+    _book(bot, clock, staff, rid, _local(2026, 12, 3, 13, 30))
+    person = emu.user(PERSON)
+    clock.now = _local(2026, 11, 27, 6, 30)  # the day-7 reminder was due yesterday at 10:00
+    await run_job(bot, "reminders")
+    clock.now = _local(2026, 11, 27, 7, 59)
+    await run_job(bot, "reminders")
+    assert person.messages == []
+    clock.now = _local(2026, 11, 27, 8, 0)
+    await run_job(bot, "reminders")
+    reminder = await person.wait_for(lambda m: "SIP-" in (m.text or ""))
+    assert reminder.text is not None
