@@ -364,3 +364,16 @@ def test_closing_calls_off_meetings_ahead_and_counts_a_begun_one_as_held(
     rid3 = _request(services)
     work.claim(e, clock, anna, rid3)
     _refused("not_allowed", work.close, e, clock, anna, rid3, "x")
+
+
+def test_a_card_shows_the_history_and_notes_and_the_look_is_logged(services: Services) -> None:
+    e, c = services.engine, services.clock
+    anna = _staff(services, 1)
+    rid = _request(services)
+    work.add_note(e, c, anna, rid, "Ring efter tre")
+    work.claim(e, c, anna, rid)
+    card = work.view(e, c, anna, rid)
+    assert card.request.id == rid
+    assert [(ev.kind, ev.value) for ev in card.events][-1] == ("assign", "1")
+    assert [(n.kind, n.body) for n in card.notes] == [("note", {"text": "Ring efter tre"})]
+    assert ("view", rid, None) in _audit(services)
