@@ -142,7 +142,9 @@ def test_one_claim_wins_and_the_others_learn_why(services: Services) -> None:
     e, c = services.engine, services.clock
     anna, bo = _staff(services, 1), _staff(services, 2)
     rid = _request(services)
-    claimed = work.claim(e, c, anna, rid)
+    hooked: list[int] = []
+    claimed = work.claim(e, c, anna, rid, lambda s, r: hooked.append(r.id))
+    assert hooked == [rid]  # the notices of the change are queued in its transaction
     assert claimed.assigned_to == 1 and claimed.claimed_at == c()
     _refused("yours_already", work.claim, e, c, anna, rid)
     _refused("taken", work.claim, e, c, bo, rid)
@@ -208,6 +210,7 @@ def test_assign_to_a_colleague_of_the_unit_only(services: Services) -> None:
     members.remove(e, c, 3)
     _refused("no_colleague", work.assign, e, c, bo, rid, cia.telegram_id)
     assert work.assign(e, c, bo, rid, 1).assigned_to == 1
+    assert [v for k, v, _ in _events(services, rid) if k == "assign"] == ["2", "1"]
     assert ("assign", rid, "to=1") in _audit(services)
     assert elsewhere.unit == "are"
 
@@ -220,6 +223,7 @@ def test_transfer_moves_it_unassigned_and_calls_off_what_was_booked(services: Se
         row = s.get(SipRequest, rid)
         row.escalated_at = c()  # type: ignore[union-attr]
         s.add(row)
+    _refused("taken", work.transfer, e, c, _staff(services, 2), rid, "are", UNITS, "x")
     _refused("no_unit", work.transfer, e, c, anna, rid, "ostersund", UNITS, "x")
     _refused("no_unit", work.transfer, e, c, anna, rid, "mars", UNITS, "x")
     moved, cancelled = work.transfer(e, c, anna, rid, "are", UNITS, "Flyttat")
@@ -228,6 +232,8 @@ def test_transfer_moves_it_unassigned_and_calls_off_what_was_booked(services: Se
     assert moved.status == "contacted" and moved.meeting_at is None
     assert ("transfer", {"text": "Flyttat", "from": "ostersund"}) in _notes(services, rid)
     assert ("transfer", "are", None) in _events(services, rid)
+    assert ("transfer", rid, "to=are") in _audit(services)
+    assert ("meeting.cancel", rid, f"meeting={meeting.id}") in _audit(services)
     with session_scope(e) as s:
         assert s.get(Meeting, meeting.id).status == "cancelled"  # type: ignore[union-attr]
         statuses = {r.status for r in s.exec(select(Reminder))}
