@@ -1,4 +1,4 @@
-"""The `sipbot` command: run, try, setup, db upgrade, key, staff, audit, stats."""
+"""The `sipbot` command: run, try, setup, db upgrade, key, staff, audit, stats, flow."""
 
 from __future__ import annotations
 
@@ -500,6 +500,25 @@ def cmd_languages(args: argparse.Namespace) -> None:
     print(format_coverage(coverage(settings.locales_dir, catalogs.offered)))
 
 
+def cmd_flow_diagram(args: argparse.Namespace) -> None:
+    from pydantic import ValidationError
+
+    from sipbot.deployment import load_deployment
+    from sipbot.flows.diagram import mermaid
+    from sipbot.flows.model import load_flows
+    from sipbot.i18n import Catalogs
+
+    try:  # no token or key needed: only the flow files, the deployment and the catalogs
+        settings = Settings()
+    except ValidationError:
+        settings = load_settings(require_token=False)  # raises the one-line ConfigError
+    has_text = Catalogs(settings.locales_dir, settings.tz).texts("sv", easy=False).has
+    flows = load_flows(settings.conversations_dir, load_deployment(settings.deployment), has_text)
+    if args.flow is not None and args.flow not in flows:
+        raise UsageError(f"no flow {args.flow!r}; there are: {', '.join(sorted(flows))}")
+    print("\n\n".join(mermaid(flows[f]) for f in ([args.flow] if args.flow else sorted(flows))))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="sipbot", description="SIP requests on Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -558,6 +577,12 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser(
         "languages", help="each catalog and register: coverage, whether offered, review status"
     ).set_defaults(fn=cmd_languages)
+    flow = sub.add_parser("flow", help="the conversations").add_subparsers(
+        dest="flow_command", required=True
+    )
+    diagram = flow.add_parser("diagram", help="print a Mermaid diagram of a flow's steps")
+    diagram.add_argument("flow", nargs="?", help="a flow id (default: every flow)")
+    diagram.set_defaults(fn=cmd_flow_diagram)
 
     args = parser.parse_args(argv)
     try:

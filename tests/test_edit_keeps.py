@@ -54,3 +54,34 @@ async def test_changing_who_is_invited_keeps_the_contacts(
         assert text in (review.text or "")
     state = bot.app.user_data[721]["flow"]
     assert state["answers"]["contacts"] == {**contacts, "socialtjanst": added}
+
+
+async def test_no_longer_inviting_someone_asks_again_what_named_them(
+    emu: BotApiEmulator, bot: RunningBot
+) -> None:
+    """Psychiatry was to share and to be main responsible; uninvited, those two are asked
+    again (only the actors still invited are offered), and its contact is dropped unasked."""
+    script, _ = BRANCHES["self"]
+    p = Person(emu.user(722, language_code="sv"), bot.services)
+    await p.onboard()
+    await Walker(p).fill(without_phone(script))
+    await p.user.until(lambda: p.t("button.send") in p.user.last.button_texts)  # type: ignore[union-attr]
+    actor = lambda a: p.t(ACTOR_LABELS[a])  # noqa: E731
+    await p.presses("button.edit", "sip.actors.ask", what=p.t("sip.actors.title"))
+    p.user.press("✅ " + actor("psykiatri"))
+    await p.user.until(lambda: "▫️ " + actor("psykiatri") in p.user.last.button_texts)  # type: ignore[union-attr]
+    share = await p.presses("button.done", "sip.share_with.ask")
+    assert "✅ " + actor("vardcentral") in share.button_texts  # still chosen, still ticked
+    assert not any(actor("psykiatri") in b for b in share.button_texts)
+    main = await p.presses("button.done", "sip.main_responsible.ask")
+    assert main.button_texts[:2] == [actor("vardcentral"), p.t("sip.main_responsible.dont_know")]
+    review = await p.presses("sip.main_responsible.dont_know", "sip.review.ask")
+    assert "Anna Berg 070-111 22 33" in (review.text or "")
+    answers = bot.app.user_data[722]["flow"]["answers"]
+    assert answers["contacts"] == {
+        "vardcentral": "Anna Berg 070-111 22 33",
+        "narstaende": "Lena, min syster",
+    }
+    assert (answers["share_with"], answers["main_responsible"]) == (["vardcentral"], "dont_know")
+    # Back on the review, the person can send at once: nothing else was asked again.
+    assert p.t("button.send") in p.user.last.button_texts  # type: ignore[union-attr]

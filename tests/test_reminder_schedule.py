@@ -95,3 +95,53 @@ def test_a_reminder_due_exactly_now_is_left_out() -> None:
     policy = ReminderPolicy(before_days=[1], prepare_days=None)
     now = local(2026, 12, 9, 10, 0)
     assert [kind for kind, _ in reminder_times(starts, now, TZ, policy)] == ["soon"]
+
+
+def test_evening_quiet_starts_at_eight_exactly_and_waits_for_the_next_morning() -> None:
+    moved = out_of_quiet(local(2026, 11, 24, 20, 0), TZ, POLICY)
+    assert moved == local(2026, 11, 25, 8, 0).astimezone(UTC)
+    moved = out_of_quiet(local(2026, 11, 24, 0, 0), TZ, POLICY)  # midnight: the same morning
+    assert moved == local(2026, 11, 24, 8, 0).astimezone(UTC)
+
+
+def test_quiet_hours_within_one_day_and_none_at_all() -> None:
+    short = ReminderPolicy(quiet_from=time(4, 0), quiet_until=time(4, 1))
+    assert [is_quiet(local(2026, 11, 24, 4, m), TZ, short) for m in (0, 1)] == [True, False]
+    assert not is_quiet(local(2026, 11, 24, 3, 59), TZ, short)
+    assert out_of_quiet(local(2026, 11, 24, 4, 0), TZ, short) == local(2026, 11, 24, 4, 1)
+    none = ReminderPolicy(quiet_from=time(8, 0), quiet_until=time(8, 0))  # from = until: never
+    assert not any(is_quiet(local(2026, 11, 24, h), TZ, none) for h in (0, 8, 12, 23))
+
+
+def _soon(starts: datetime, now: datetime) -> list[tuple[str, datetime]]:
+    policy = ReminderPolicy(before_days=[1], prepare_days=None)
+    return reminder_times(starts, now, TZ, policy)
+
+
+def test_a_short_notice_reminder_comes_two_hours_before() -> None:
+    starts = local(2026, 12, 10, 13, 0)
+    assert _soon(starts, local(2026, 12, 10, 9, 0)) == [("soon", local(2026, 12, 10, 11, 0))]
+    # Booked exactly two hours before: that moment is now, so there is no reminder left.
+    assert _soon(starts, local(2026, 12, 10, 11, 0)) == []
+
+
+def test_a_short_notice_reminder_in_the_morning_quiet_comes_the_evening_before() -> None:
+    # 09:00 meeting: two hours before is 07:00, quiet; it comes at 19:59 the evening before.
+    starts = local(2026, 12, 10, 9, 0)
+    evening = local(2026, 12, 9, 19, 59).astimezone(UTC)
+    assert _soon(starts, local(2026, 12, 9, 15, 0)) == [("soon", evening)]
+    # Booked in the night already: that evening has gone, so no reminder at all.
+    assert _soon(starts, local(2026, 12, 10, 1, 0)) == []
+
+
+def test_a_short_notice_reminder_in_the_evening_quiet_comes_before_eight() -> None:
+    starts = local(2026, 12, 10, 22, 30)  # two hours before is 20:30, quiet
+    evening = local(2026, 12, 10, 19, 59).astimezone(UTC)
+    assert _soon(starts, local(2026, 12, 10, 15, 0)) == [("soon", evening)]
+
+
+def test_a_day_reminder_falling_exactly_at_the_start_is_left_out() -> None:
+    policy = ReminderPolicy(before_days=[0], at=time(13, 0), prepare_days=None)
+    starts = local(2026, 12, 10, 13, 0)
+    kinds = [kind for kind, _ in reminder_times(starts, local(2026, 12, 1, 9, 0), TZ, policy)]
+    assert kinds == ["soon"]

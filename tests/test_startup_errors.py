@@ -80,6 +80,23 @@ async def test_a_key_that_does_not_open_the_data_is_one_line(
     assert lines[0].startswith("sipbot: SIPBOT_SECRET_KEY: does not open the stored data")
 
 
+async def test_a_flow_lacking_a_step_the_code_reads_stops_the_start_with_its_line(
+    emu: BotApiEmulator, settings: Settings, tmp_path: Path
+) -> None:
+    # Were the flow let through, the refused token would end the start instead (no hang).
+    emu.inject("getMe", status=401)
+    folder = tmp_path / "conversations"
+    folder.mkdir()
+    flow = folder / "sip_request.yaml"
+    text = (settings.conversations_dir / "sip_request.yaml").read_text()
+    flow.write_text(text.replace("  - id: main_goal\n", "  - id: goal\n"))
+    first = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  - id: "))
+    code, lines = await run(tmp_path, settings, SIPBOT_CONVERSATIONS_DIR=str(folder))
+    assert code == 2
+    assert len(lines) == 1
+    assert lines[0].startswith(f"sipbot: {flow}:{first}: steps: no step 'main_goal' (a text): ")
+
+
 async def play(tmp_path: Path, folder: Path, script: Path, *extra: str) -> tuple[int, str]:
     """`sipbot try --data-dir folder --script script` with no SIPBOT_ setting of the machine's."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SIPBOT_")}

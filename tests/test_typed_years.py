@@ -33,3 +33,24 @@ def test_a_typed_year_this_year_is_that_day() -> None:
     assert parse_meeting_time("3/12/2026 10:00", NOW, STHLM) == datetime(
         2026, 12, 3, 9, 0, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["3/12/2027 10:00", "3/12 2027 kl 10", "3 dec 2027 10:00", "December 3rd 2027 10:00"]
+)
+def test_a_typed_later_year_is_that_year_not_this_one(text: str) -> None:
+    # Without its year, 3 December is two weeks away; with 2027 it is beyond the booking range.
+    assert problem(text) is Problem.TOO_FAR
+
+
+def test_a_typed_next_year_within_reach_is_taken_as_written() -> None:
+    # 19 November has gone this year: written 2027 it is the same day a year ahead of it.
+    assert parse_meeting_time("19/11/2027 10:00", NOW, STHLM) == datetime(
+        2027, 11, 19, 9, 0, tzinfo=UTC
+    )
+    assert parse_meeting_time("2027-01-05 10:00", NOW, STHLM) == datetime(
+        2027, 1, 5, 9, 0, tzinfo=UTC
+    )
+    # The weekday is checked against the typed year: 3 Dec 2026 is a Thursday, in 2027 a Friday.
+    assert problem("fre 3/12/2026 10:00") is Problem.WEEKDAY_MISMATCH
+    assert problem("tor 3/12/2027 10:00") is Problem.WEEKDAY_MISMATCH

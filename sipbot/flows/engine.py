@@ -98,6 +98,11 @@ def _stale(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
     return any(v not in allowed and v not in extra for v in values)
 
 
+def _offered(flow: Flow, step: Step, answers: dict[str, Any], value: Any) -> bool:
+    allowed = chosen_options(flow, step, answers) or []
+    return value in allowed or value in {o.id for o in step.extra_options}
+
+
 def _needed(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
     if step.kind in ("info", "review") or not visible(step, answers):
         return False
@@ -124,6 +129,12 @@ def advance(flow: Flow, state: State) -> Step | None:
         for step in flow.steps:
             if _needed(flow, step, answers):
                 state["step"] = step.id
+                if step.kind == "multi" and _stale(flow, step, answers):
+                    # Ticks on what may no longer be chosen are not shown, so they could not
+                    # be taken away: start from the ones still on offer.
+                    state["pending"] = [
+                        v for v in answers[step.id] if _offered(flow, step, answers, v)
+                    ]
                 return step
         state["review"] = False
         target = review_step(flow)

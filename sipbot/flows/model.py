@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,76 @@ from sipbot.deployment import Deployment
 # each: one text question per item chosen in an earlier multi step (e.g. a contact per actor).
 Kind = Literal["info", "choice", "multi", "text", "list", "each", "review"]
 DYNAMIC = ("municipalities", "actors", "chosen_actors")
+
+
+@dataclass(frozen=True)
+class Needed:
+    """A step the code reads an answer of, and what the code assumes about it."""
+
+    kind: str
+    why: str  # what breaks without it, for the start-up error
+    options_from: str | None = None  # the answer must be an id of this list
+    offers: tuple[str, ...] = ()  # option ids the code compares the answer with
+    known: tuple[str, ...] = ()  # if given, the only option ids the code has words for
+
+
+# Step ids the Python code relies on, declared once: the flow file may word, order and branch
+# them freely, but renaming or dropping one would break consent, routing, the name on a
+# request, notices and reminders at run time. A flow lacking one stops the bot at start.
+REQUIRED_STEPS: dict[str, dict[str, Needed]] = {
+    "sip_request": {
+        "role": Needed(
+            "choice",
+            "who asks: the consent state and the role on the request (requests.py)",
+            offers=("self",),
+            known=("self", "relative", "representative", "guardian"),  # stats.ROLES, card
+        ),
+        "own_name": Needed("text", "the name on a request made for oneself (requests.py)"),
+        "person_name": Needed("text", "the name of whom the request is for (the consent link)"),
+        "person_agrees": Needed(
+            "choice", "whether the person is sent a consent link (requests.py)", offers=("agrees",)
+        ),
+        "municipality": Needed(
+            "choice", "the unit a request goes to (requests.py)", options_from="municipalities"
+        ),
+        "problems": Needed("text", "the meeting notice and the preparation reminder"),
+        "main_goal": Needed("text", "the meeting notice and the preparation reminder"),
+        "actors": Needed("multi", "whom a meeting invites (booking)", options_from="actors"),
+    },
+}
+
+
+def _check_required(path: Path, lines: dict[yamlfile.Loc, int], flow: Flow) -> None:
+    index = {s.id: i for i, s in enumerate(flow.steps)}
+    for step_id, need in REQUIRED_STEPS.get(flow.id, {}).items():
+        if step_id not in index:
+            raise yamlfile.fail(
+                path, lines, ("steps",), f"no step {step_id!r} (a {need.kind}): {need.why}"
+            )
+        i = index[step_id]
+        step = flow.steps[i]
+        if step.kind != need.kind:
+            raise yamlfile.fail(
+                path, lines, ("steps", i, "kind"), f"{step_id!r} must be a {need.kind}: {need.why}"
+            )
+        if need.options_from and step.options_from != need.options_from:
+            raise yamlfile.fail(
+                path, lines, ("steps", i), f"{step_id!r} needs options_from: {need.options_from}"
+            )
+        ids = [o.id for o in step.options]
+        for option in need.offers:
+            if option not in ids:
+                raise yamlfile.fail(
+                    path, lines, ("steps", i, "options"), f"{step_id!r} needs option {option!r}"
+                )
+        for j, option in enumerate(ids):
+            if need.known and option not in need.known:
+                raise yamlfile.fail(
+                    path,
+                    lines,
+                    ("steps", i, "options", j, "id"),
+                    f"{option!r}: the code knows only {', '.join(need.known)} for {step_id!r}",
+                )
 
 
 class _Strict(BaseModel):
@@ -96,6 +167,7 @@ def msgids(flow: Flow) -> list[str]:
 def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool]) -> Flow:
     """Parse and check one flow file; any problem is one ConfigError line with file and line."""
     flow, lines = yamlfile.load_model(path, Flow)
+    _check_required(path, lines, flow)  # first: a renamed step is named as the cause
     seen: set[str] = set()
     for i, step in enumerate(flow.steps):
         where = ("steps", i)
