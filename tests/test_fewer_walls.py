@@ -9,7 +9,6 @@ from sqlmodel import select
 from sipbot.db.engine import session_scope
 from sipbot.db.models import SipRequest
 from sipbot.deployment import ACTOR_LABELS
-from sipbot.flows.matching import match_option
 from sipbot.playground.emulator import BotApiEmulator
 from tests.conftest import RunningBot
 from tests.scripts import BRANCHES
@@ -128,6 +127,8 @@ async def test_a_far_or_unclear_typed_answer_gets_choose_a_button(
 
 
 def test_two_options_as_close_are_not_guessed() -> None:
+    from sipbot.flows.matching import match_option
+
     options = [("a", "Kalmar"), ("b", "Kalmer")]
     assert match_option("kalmor", options) is None
     assert match_option("kalmar", options) == "a"
