@@ -33,9 +33,9 @@ def _script() -> dict:  # type: ignore[type-arg]
     return script
 
 
-async def _fill_every_place(
-    emu: BotApiEmulator, bot: RunningBot, user_id: int
-) -> tuple[Person, SipRequest]:
+async def _fill_every_place(emu: BotApiEmulator, bot: RunningBot, user_id: int) -> tuple[
+    Person, SipRequest
+]:
     """A request, a staff message and its text and voice replies, a note and a meeting."""
     anna = Staff(emu, bot.services, user_id + 100, "Anna")
     await anna.enrol("ostersund")

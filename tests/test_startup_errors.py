@@ -54,7 +54,9 @@ async def test_a_refused_token_is_one_line(
     emu.inject("getMe", status=401)
     code, lines = await run(tmp_path, settings)
     assert code == 2
-    assert lines == ["sipbot: SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); check it"]
+    assert lines == [
+        "sipbot: SIPBOT_TELEGRAM_TOKEN: Telegram refused the token (getMe); check it"
+    ]
 
 
 async def test_an_unreachable_api_is_one_line(

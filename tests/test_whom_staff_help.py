@@ -43,7 +43,9 @@ async def test_a_person_asking_for_themselves_is_named_to_staff(
     card, pdf = await _card_and_pdf(emu, anna, request.id)  # type: ignore[arg-type]
     t = anna.t
     assert t("staff.card.person", name="Klara Holm") in card
-    reader = t("staff.card.reader", language=t("staff.reader.en"), register=t("staff.reader.easy"))
+    reader = t(
+        "staff.card.reader", language=t("staff.reader.en"), register=t("staff.reader.easy")
+    )
     assert reader in card  # staff write English, easy to read
     assert "Klara Holm" in pdf and t("doc.person") in pdf
 
@@ -61,6 +63,8 @@ async def test_a_relative_names_the_person_and_the_card_says_plain_swedish(
     card, pdf = await _card_and_pdf(emu, anna, request.id)  # type: ignore[arg-type]
     t = anna.t
     assert t("staff.card.person", name="Maj Öberg") in card
-    reader = t("staff.card.reader", language=t("staff.reader.sv"), register=t("staff.reader.plain"))
+    reader = t(
+        "staff.card.reader", language=t("staff.reader.sv"), register=t("staff.reader.plain")
+    )
     assert reader in card
     assert "Maj Öberg" in pdf
