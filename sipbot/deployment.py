@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sipbot import yamlfile
 from sipbot.i18n import N_
@@ -14,6 +15,7 @@ from sipbot.i18n import N_
 ACTOR_LABELS = {
     "vardcentral": N_("actor.vardcentral"),
     "psykiatri": N_("actor.psykiatri"),
+    "bup": N_("actor.bup"),
     "habilitering": N_("actor.habilitering"),
     "hemtjanst": N_("actor.hemtjanst"),
     "hemsjukvard": N_("actor.hemsjukvard"),
@@ -79,6 +81,34 @@ class Deployment(_Strict):
     accessibility_contact: str | None = Field(
         default=None, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$", max_length=120
     )
+    # Actors offered only to some age groups (the flow's age step gives the group); an actor
+    # not named here is offered to everyone. Written in the file as `{id: x, age_groups: [...]}`.
+    actor_age_groups: dict[str, list[str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _actor_entries(cls, data: Any) -> Any:
+        """An actor is its id, or {id, age_groups}: kept as two fields, the ids in order."""
+        if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
+            return data
+        ids: list[Any] = []
+        groups: dict[str, list[str]] = {}
+        for entry in data["actors"]:
+            if isinstance(entry, dict) and set(entry) <= {"id", "age_groups"} and "id" in entry:
+                ids.append(entry["id"])
+                if "age_groups" in entry:
+                    groups[str(entry["id"])] = entry["age_groups"]
+            else:
+                ids.append(entry)
+        return {**data, "actors": ids, "actor_age_groups": groups}
+
+    def actors_for(self, age_group: str) -> list[str]:
+        """The actors a person of this age group can invite, in the file's order."""
+        return [
+            a
+            for a in self.actors
+            if a not in self.actor_age_groups or age_group in self.actor_age_groups[a]
+        ]
 
     def municipality(self, municipality_id: str) -> Municipality:
         return next(m for m in self.municipalities if m.id == municipality_id)

@@ -1,4 +1,4 @@
-"""An edit from the review keeps every answer that still applies, and shows it."""
+"""An edit from the review walks one part, each earlier answer shown and kept on Keep."""
 
 from __future__ import annotations
 
@@ -21,39 +21,39 @@ async def test_changing_who_is_invited_keeps_the_contacts(
     await Walker(p).fill(without_phone(script))
     await p.user.until(lambda: p.t("button.send") in p.user.last.button_texts)  # type: ignore[union-attr]
     actor = lambda a: p.t(ACTOR_LABELS[a])  # noqa: E731
-    # Invite social services too: only their contact is asked, the others stay.
-    await p.presses("button.edit", "sip.actors.ask", what=p.t("sip.actors.title"))
+    # Edit "who takes part": invite social services too, then walk the rest of the part.
+    await p.presses("button.edit", "sip.actors.ask", what=p.t("sip.part.who"))
     p.user.press("▫️ " + actor("socialtjanst"))
     await p.user.until(lambda: "✅ " + actor("socialtjanst") in p.user.last.button_texts)  # type: ignore[union-attr]
-    question = await p.presses("button.done", "sip.contacts.ask")
-    assert question.text.startswith(  # type: ignore[union-attr]
-        p.t("sip.contacts.ask", item=actor("socialtjanst"))
-    )
-    assert p.t("button.keep") not in question.button_texts  # nothing said about them yet
-    p.user.send(added)
-    review = await p.sees("sip.review.ask")
-    for text in ("Anna Berg 070-111 22 33", "Lena, min syster", added):
-        assert text in (review.text or "")
-    # Edit the contacts themselves: each is asked again, its answer shown and kept on Keep.
-    await p.user.until(lambda: p.t("button.send") in p.user.last.button_texts)  # type: ignore[union-attr]
-    p.user.press(p.t("button.edit", what=p.t("sip.contacts.title")))
+    p.user.press(p.t("button.done"))
+    # Each contact is asked again: the earlier one shown and kept on Keep, the new one typed.
     for item in ("vardcentral", "psykiatri", "narstaende", "socialtjanst"):
         asked = p.t("sip.contacts.ask", item=actor(item))
         if item == "narstaende":
             asked = p.t("sip.contacts.relative.ask", item=actor(item))
         q = await p.user.wait_for(lambda m, a=asked: (m.text or "").startswith(a))  # type: ignore[misc]
-        earlier = {**contacts, "socialtjanst": added}[item]
-        if earlier is None:  # skipped before: nothing to show or keep
+        earlier = contacts.get(item)
+        if item == "socialtjanst":  # nothing said about them yet
+            assert p.t("button.keep") not in q.button_texts
+            p.user.send(added)
+        elif earlier is None:  # skipped before: nothing to show or keep
             assert p.t("button.keep") not in q.button_texts
             p.user.press(p.t("button.skip"), message_id=q.message_id)
         else:
             assert p.t("hint.current", answer=earlier) in (q.text or "")
             p.user.press(p.t("button.keep"), message_id=q.message_id)
-    review = await p.sees("sip.review.ask")
-    for text in ("Anna Berg 070-111 22 33", "Lena, min syster", added):
+    share = await p.sees("sip.share_scope.ask")
+    assert p.t("hint.current", answer=p.t("sip.share_scope.limited")) in (share.text or "")
+    await p.presses("button.keep", "sip.share_with.ask")
+    await p.presses("button.done", "sip.not_share.ask")
+    await p.presses("button.keep", "sip.main_responsible.ask")
+    review = await p.presses("button.keep", "sip.review.ask")
+    for text in ("Anna Berg 070-111 22 33", "Lena, min syster", added, "Min ekonomi"):
         assert text in (review.text or "")
     state = bot.app.user_data[721]["flow"]
     assert state["answers"]["contacts"] == {**contacts, "socialtjanst": added}
+    assert state["answers"]["main_responsible"] == "psykiatri"
+    assert state["answers"]["share_with"] == ["vardcentral", "psykiatri"]
 
 
 async def test_no_longer_inviting_someone_asks_again_what_named_them(
@@ -67,13 +67,25 @@ async def test_no_longer_inviting_someone_asks_again_what_named_them(
     await Walker(p).fill(without_phone(script))
     await p.user.until(lambda: p.t("button.send") in p.user.last.button_texts)  # type: ignore[union-attr]
     actor = lambda a: p.t(ACTOR_LABELS[a])  # noqa: E731
-    await p.presses("button.edit", "sip.actors.ask", what=p.t("sip.actors.title"))
+    await p.presses("button.edit", "sip.actors.ask", what=p.t("sip.part.who"))
     p.user.press("✅ " + actor("psykiatri"))
     await p.user.until(lambda: "▫️ " + actor("psykiatri") in p.user.last.button_texts)  # type: ignore[union-attr]
-    share = await p.presses("button.done", "sip.share_with.ask")
+    p.user.press(p.t("button.done"))
+    # The part is walked: the contacts of those still invited are kept on Keep, and the
+    # uninvited one's is not asked at all.
+    for item in ("vardcentral", "narstaende"):
+        asked = p.t("sip.contacts.ask", item=actor(item))
+        if item == "narstaende":
+            asked = p.t("sip.contacts.relative.ask", item=actor(item))
+        q = await p.user.wait_for(lambda m, a=asked: (m.text or "").startswith(a))  # type: ignore[misc]
+        p.user.press(p.t("button.keep"), message_id=q.message_id)
+    await p.sees("sip.share_scope.ask")
+    share = await p.presses("button.keep", "sip.share_with.ask")
     assert "✅ " + actor("vardcentral") in share.button_texts  # still chosen, still ticked
     assert not any(actor("psykiatri") in b for b in share.button_texts)
-    main = await p.presses("button.done", "sip.main_responsible.ask")
+    await p.presses("button.done", "sip.not_share.ask")
+    main = await p.presses("button.keep", "sip.main_responsible.ask")
+    # Psychiatry was the main responsible: asked again, without Keep, from those invited.
     assert main.button_texts[:2] == [actor("vardcentral"), p.t("sip.main_responsible.dont_know")]
     review = await p.presses("sip.main_responsible.dont_know", "sip.review.ask")
     assert "Anna Berg 070-111 22 33" in (review.text or "")

@@ -33,7 +33,8 @@ def test_branches_follow_the_role_and_an_edit_asks_only_what_became_needed(
     assert engine.answer(flow, state, "relative").id == "person_name"  # type: ignore[union-attr]
     assert engine.answer(flow, state, "Karl").id == "relation"  # type: ignore[union-attr]
     assert engine.answer(flow, state, "son").id == "person_agrees"  # type: ignore[union-attr]
-    nxt = engine.answer(flow, state, "agrees")
+    assert engine.answer(flow, state, "agrees").id == "person_age"  # type: ignore[union-attr]
+    nxt = engine.answer(flow, state, "adult")
     assert nxt is not None and nxt.id == "subgoals"  # the first still unanswered step
     # Back to self: the relative's answers no longer count.
     engine.edit(flow, state, "role")

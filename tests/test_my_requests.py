@@ -34,8 +34,13 @@ async def test_what_is_a_sip_pages_one_idea_each_then_ask(
         counter = p.t("about.counter", n=i + 1, total=len(PAGES))
         assert shown.text == f"{p.t(page)}\n\n{counter}"
         assert len(shown.text or "") < 500  # a phone screen, not a wall of text
-    assert p.user.last.button_texts == [p.t("menu.ask"), p.t("button.menu")]
-    await p.presses("menu.ask", "sip.role.ask")
+    # The pages turn in one message, the last one leading on to asking for a SIP.
+    assert p.user.last.button_texts == [
+        p.t("about.ask_now"),
+        p.t("button.back"),
+        p.t("button.menu"),
+    ]
+    await p.presses("about.ask_now", "sip.role.ask")
 
 
 async def test_request_status_answers_and_withdraw_tell_staff(

@@ -88,9 +88,14 @@ async def test_self_request_from_first_question_to_receipt(
     review = p.user.last
     assert "Klara mina studier" in review.text and "• Sova bättre" in review.text
     assert p.t("review.consent.self", unit="Östersunds kommun – SIP-samordning") in review.text
-    # Change the main goal from the review and come straight back to it.
-    await p.presses("button.edit", "sip.main_goal.ask", what=p.t("sip.main_goal.title"))
-    await p.says("Klara mina studier och må bättre", then="sip.review.ask")
+    # Change the main goal: its part is walked, each earlier answer shown and kept on Keep.
+    await p.presses("button.edit", "sip.problems.ask", what=p.t("sip.part.matters"))
+    await p.presses("button.keep", "sip.main_goal.ask")
+    await p.says("Klara mina studier och må bättre", then="sip.subgoals.ask")
+    await p.presses("button.done", "sip.can_do.ask")
+    await p.presses("button.keep", "sip.strengths.ask")
+    await p.presses("button.skip", "sip.other.ask")
+    await p.presses("button.skip", "sip.review.ask")
     assert "Klara mina studier och må bättre" in p.user.last.text
     receipt = await p.presses("button.send", "receipt.text")
     assert "SIP-" in receipt.text
@@ -137,7 +142,8 @@ async def test_relative_branch_asks_about_the_person_and_their_consent(
     await p.says("Karl", then="sip.relation.ask")
     await p.says("son", then="sip.person_agrees.ask")
     # From here on "you" means the person: the relative is told so once.
-    await p.presses("sip.person_agrees.will_ask", "sip.for_person.ask")
+    await p.presses("sip.person_agrees.will_ask", "sip.person_age.ask")
+    await p.presses("sip.age.adult", "sip.for_person.ask")
     await p.presses("button.next", "sip.municipality.ask")
     assert p.user.last.button_texts[0] == "Berg"
 
@@ -150,8 +156,8 @@ async def test_bad_input_gets_a_short_answer_and_keeps_what_was_given(
     role_message = p.user.last
     await p.presses("sip.role.self", "sip.own_name.ask")
     await p.says("Klara Holm", then="sip.municipality.ask")
-    # A choice step wants a button: text, sticker and photo are all turned away.
-    await p.says("Östersund", then="input.use_buttons")
+    # A choice step wants a button (or its words typed): other text and stickers are turned away.
+    await p.says("Stockholm", then="input.use_buttons")
     p.user.send_sticker()
     await p.sees("input.use_buttons")
     await p.asked("sip.municipality.ask")
@@ -164,7 +170,8 @@ async def test_bad_input_gets_a_short_answer_and_keeps_what_was_given(
         await p.asked("sip.problems.ask")
     await p.says("   ", then="input.empty")
     p.user.send("x" * 2001)
-    await p.sees("input.too_long", length=2001, limit=2000)
+    await p.sees("input.too_long_kept")
+    await p.sees("hint.kept", length=2001, limit=2000)
     await p.says("/whatever", then="input.unknown_command")
     answered = len(p.user.callback_answers)
     p.user.press(1, message_id=role_message.message_id)

@@ -25,7 +25,7 @@ def grammar(body: str) -> re.Pattern[str]:
 
 ABOUT = grammar(rf"A:(?P<page>{NUMBER})")
 DRAFT = grammar(r"D:(?P<choice>continue|restart)")
-FLOW = grammar(rf"F:(?P<ask>{NUMBER}):(?P<op>n|c|t|d|k|s|b|e|send):(?P<arg>{NUMBER})?")
+FLOW = grammar(rf"F:(?P<ask>{NUMBER}):(?P<op>n|c|t|d|k|l|s|b|e|send):(?P<arg>{NUMBER})?")
 TEAM = grammar(
     rf"G:(?P<action>invite|list|remove|remove_yes|hand|handto)"
     rf":(?P<arg>staff|admin|{NUMBER}|{NUMBER}\.{NUMBER})?"

@@ -6,10 +6,13 @@ TELEGRAM_TEXT_LIMIT = 4096
 
 
 def split_messages(blocks: list[str]) -> list[str]:
-    """Join blocks into as few messages as fit Telegram's limit, never splitting a block."""
+    """Join blocks into as few messages as fit Telegram's limit, splitting only a block
+    longer than one message."""
     parts: list[str] = [""]
-    for block in blocks:
-        block = block[: TELEGRAM_TEXT_LIMIT - 10]
+    size = TELEGRAM_TEXT_LIMIT - 10
+    # A block longer than a message (an answer kept whole) goes on in the next message.
+    pieces = [b[i : i + size] for b in blocks for i in range(0, max(len(b), 1), size)]
+    for block in pieces:
         if len(parts[-1]) + len(block) + 2 > TELEGRAM_TEXT_LIMIT:
             parts.append("")
         parts[-1] = f"{parts[-1]}\n\n{block}" if parts[-1] else block

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from sipbot.flows.model import Flow, Step
+from sipbot.flows.model import Condition, Flow, Step
 
 
 def _node(step: Step) -> str:
@@ -55,6 +55,8 @@ def _nexts(flow: Flow, i: int) -> tuple[list[tuple[Step, str]], bool]:
     skipped = False
     for step in flow.steps[i + 1 :]:
         cond = step.when
+        if cond is not None and known is not None and _never(flow, known, cond.step):
+            continue  # it hangs on an answer that is never given after step i
         if cond is not None and known is not None and cond.step == known.step:
             if not set(known.any_of) & set(cond.any_of):
                 continue  # never shown after step i
@@ -66,6 +68,15 @@ def _nexts(flow: Flow, i: int) -> tuple[list[tuple[Step, str]], bool]:
         out.append((step, _condition(step)))
         skipped = True
     return out, False
+
+
+def _never(flow: Flow, known: Condition, step_id: str) -> bool:
+    """Whether the step `step_id` is never shown where `known` holds: it is itself shown only
+    for answers to the same step that `known` rules out (second_guardian after own_name)."""
+    asked = next((s for s in flow.steps if s.id == step_id), None)
+    if asked is None or asked.when is None or asked.when.step != known.step:
+        return False
+    return not set(known.any_of) & set(asked.when.any_of)
 
 
 def mermaid(flow: Flow) -> str:

@@ -2,13 +2,17 @@
 
 The whole position lives in one dict (kept in PTB user_data and written after every update):
     {"flow": id, "version": n, "step": id, "answers": {step: value}, "pending": [...] | None,
-     "review": bool, "ask": n, "shown": n, "draft": key, "touched": iso time}
+     "review": bool, "part": id | None, "ask": n, "shown": n, "draft": key, "touched": iso time,
+     "kept": {"step": id, "text": str} | None}
 "draft" names the draft: the request sent from it carries the same key.
 "ask" numbers each question message; a button carries it, so a press on an old message is known.
 "shown" is the "ask" of the last question known to have reached the person: when it lags
 behind, the current question was never delivered, and a message is no answer to it.
 "pending" is the selection of a multi step, the items of a list step, or the [item, text] pairs
 of an each step, while the person is still on that step.
+"part" is the review part being edited: its questions are walked in order, then the review.
+"kept" is a text too long for its step, kept in the draft until the person shortens it,
+keeps it whole, or answers otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sipbot.flows.model import Flow, Step
+from sipbot.flows.model import ADULT, Flow, Step
 
 State = dict[str, Any]
 
@@ -98,6 +102,11 @@ def _stale(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
     return any(v not in allowed and v not in extra for v in values)
 
 
+def stale(flow: Flow, step: Step, answers: dict[str, Any]) -> bool:
+    """Whether the step's answer names something an edit has since taken away."""
+    return _stale(flow, step, answers)
+
+
 def _offered(flow: Flow, step: Step, answers: dict[str, Any], value: Any) -> bool:
     allowed = chosen_options(flow, step, answers) or []
     return value in allowed or value in {o.id for o in step.extra_options}
@@ -124,7 +133,21 @@ def advance(flow: Flow, state: State) -> Step | None:
     """Move past the current step; None means the flow is finished (no review step)."""
     answers = state["answers"]
     state["pending"] = None
+    state["kept"] = None
     if state["review"]:
+        # Editing a part: its next question, each earlier answer on offer to keep.
+        walk = _next_in_part(flow, state)
+        if walk is not None:
+            state["step"] = walk.id
+            state["pending"] = _pending_for(walk, answers.get(walk.id))
+            if walk.kind == "multi" and _stale(flow, walk, answers):
+                # Only the ticks still on offer: one on someone no longer invited could not
+                # be taken away.
+                state["pending"] = [
+                    v for v in answers[walk.id] if _offered(flow, walk, answers, v)
+                ]
+            return walk
+        state["part"] = None
         # Back from an edit: ask only what the edit made newly needed, then the review again.
         for step in flow.steps:
             if _needed(flow, step, answers):
@@ -169,6 +192,62 @@ def edit(flow: Flow, state: State, step_id: str) -> Step:
     state["review"] = True
     state["pending"] = _pending_for(step, state["answers"].get(step.id))
     return step
+
+
+def edit_part(flow: Flow, state: State, part_id: str) -> Step | None:
+    """Walk the questions of one review part from its first; None if none applies now."""
+    was = state["step"]
+    state["review"] = True
+    state["part"] = part_id
+    state["step"] = ""
+    first = _next_in_part(flow, state)
+    if first is None:
+        state.update(part=None, step=was)
+        return None
+    state["step"] = first.id
+    state["pending"] = _pending_for(first, state["answers"].get(first.id))
+    return first
+
+
+def _next_in_part(flow: Flow, state: State) -> Step | None:
+    """The part's next question after the current step (an info step only if it ends)."""
+    part = state.get("part")
+    if not part:
+        return None
+    after = flow.index(state["step"]) if state["step"] else -1
+    for step in flow.steps[after + 1 :]:
+        if step.part != part or not visible(step, state["answers"]):
+            continue
+        if step.kind == "info" and not step.ends:
+            continue
+        if step.kind != "review":
+            return step
+    return None
+
+
+def review_parts(flow: Flow, answers: dict[str, Any]) -> list[tuple[str, list[Step]]]:
+    """(part id, its answered steps in flow order) for the review, in the parts' order.
+
+    A flow without parts is one part named "" holding every answered step.
+    """
+    shown = [s for s in flow.steps if s.title and visible(s, answers) and s.id in answers]
+    if not flow.parts:
+        return [("", shown)] if shown else []
+    grouped = [(p.id, [s for s in shown if s.part == p.id]) for p in flow.parts]
+    return [(pid, steps) for pid, steps in grouped if steps]
+
+
+def age_group(flow: Flow, answers: dict[str, Any]) -> str:
+    """The age group the answers give (a step marked age_group), else adult."""
+    for step in flow.steps:
+        if step.age_group and visible(step, answers) and answers.get(step.id):
+            return str(answers[step.id])
+    return ADULT
+
+
+def ended(flow: Flow, state: State) -> bool:
+    """Is the person at a step where the flow stops without sending anything?"""
+    return flow.step(state["step"]).ends
 
 
 def _pending_for(step: Step, current: Any) -> list[Any] | None:
@@ -244,7 +323,9 @@ def upgrade_state(flow: Flow, state: State) -> bool:
         return False
     kinds = {s.id: s.kind for s in flow.steps}
     answers = {k: v for k, v in state["answers"].items() if k in kinds and _fits(kinds[k], v)}
-    state.update(version=flow.version, answers=answers, pending=None, review=False)
+    state.update(
+        version=flow.version, answers=answers, pending=None, review=False, part=None, kept=None
+    )
     target = next((s for s in flow.steps if _needed(flow, s, answers)), review_step(flow))
     state["step"] = (target or flow.steps[-1]).id
     return True

@@ -16,6 +16,7 @@ from sipbot.deployment import Deployment
 # each: one text question per item chosen in an earlier multi step (e.g. a contact per actor).
 Kind = Literal["info", "choice", "multi", "text", "list", "each", "review"]
 DYNAMIC = ("municipalities", "actors", "chosen_actors")
+ADULT = "adult"  # the age group of a request that gives no other
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,13 @@ class Option(_Strict):
     label_on_behalf: str | None = None  # see Flow.on_behalf ("At my home" -> "At {name}'s")
 
 
+class Part(_Strict):
+    """A group of steps shown together in the review and edited together from it."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    title: str
+
+
 class Condition(_Strict):
     """Show a step only when an earlier answer is (one of) these values."""
 
@@ -136,13 +144,27 @@ class Step(_Strict):
     when: Condition | None = None
     many_note: int | None = None  # multi: a gentle note when more than this many are chosen
     many_note_text: str | None = None
+    part: str | None = None  # the review part this step is shown and edited under
+    # info: the flow stops here (e.g. a municipality outside the region): nothing is sent,
+    # the person is told where to turn and may go back.
+    ends: bool = False
+    # choice: its option ids are age groups (deployment actors are offered by age group).
+    age_group: bool = False
 
 
 class Flow(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     version: int = Field(ge=1)
     on_behalf: OnBehalf | None = None
+    parts: list[Part] = []
     steps: list[Step] = Field(min_length=1)
+
+    def part_steps(self, part_id: str) -> list[Step]:
+        return [s for s in self.steps if s.part == part_id]
+
+    def age_groups(self) -> set[str]:
+        """Every age group the flow can give (ADULT when nothing else is known)."""
+        return {ADULT} | {o.id for s in self.steps if s.age_group for o in s.options}
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
@@ -161,6 +183,7 @@ def msgids(flow: Flow) -> list[str]:
         ids += [o.label_on_behalf for o in step.options if o.label_on_behalf]
         ids += [step.many_note_text] if step.many_note_text else []
         ids += list(step.ask_by_option.values())
+    ids += [p.title for p in flow.parts]
     return ids
 
 
@@ -200,7 +223,6 @@ def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool
                 )
         if step.kind not in ("info", "review") and not step.title:
             raise yamlfile.fail(path, lines, where, "needs a title (shown in the review)")
-        texts = [("ask", step.ask), ("title", step.title)]
         texts: list[tuple[tuple[str, ...], str | None]] = [
             (("ask",), step.ask),
             (("title",), step.title),
@@ -226,9 +248,48 @@ def load_flow(path: Path, deployment: Deployment, has_text: Callable[[str], bool
                 raise yamlfile.fail(
                     path, lines, ("on_behalf", field), "must name a step of this flow"
                 )
+    _check_parts(path, lines, flow, has_text)
+    _check_age_groups(path, lines, flow, deployment)
     if flow.steps[-1].kind != "review" and any(s.kind == "review" for s in flow.steps):
         raise yamlfile.fail(path, lines, ("steps",), "the review step must be the last step")
     return flow
+
+
+def _check_parts(
+    path: Path, lines: dict[yamlfile.Loc, int], flow: Flow, has_text: Callable[[str], bool]
+) -> None:
+    """With parts declared, every answerable step belongs to exactly one of them."""
+    ids = [p.id for p in flow.parts]
+    for i, part in enumerate(flow.parts):
+        if part.id in ids[:i]:
+            raise yamlfile.fail(path, lines, ("parts", i, "id"), f"part id {part.id!r} is repeated")
+        if not has_text(part.title):
+            raise yamlfile.fail(
+                path, lines, ("parts", i, "title"), f"no text {part.title!r} in catalogs"
+            )
+    for i, step in enumerate(flow.steps):
+        where = ("steps", i)
+        if step.part is not None and step.part not in ids:
+            raise yamlfile.fail(path, lines, (*where, "part"), f"no part {step.part!r} declared")
+        if flow.parts and step.title and step.part is None:
+            raise yamlfile.fail(path, lines, where, "needs a part (flow declares parts)")
+        if step.ends and step.kind != "info":
+            raise yamlfile.fail(path, lines, (*where, "ends"), "only an info step ends a flow")
+        if step.age_group and step.kind != "choice":
+            raise yamlfile.fail(path, lines, (*where, "age_group"), "only a choice step")
+
+
+def _check_age_groups(
+    path: Path, lines: dict[yamlfile.Loc, int], flow: Flow, deployment: Deployment
+) -> None:
+    """The deployment's actors name only age groups this flow can give."""
+    known = flow.age_groups()
+    for actor, groups in deployment.actor_age_groups.items():
+        for group in groups:
+            if group not in known:
+                raise yamlfile.fail(
+                    path, lines, ("steps",), f"actor {actor!r}: no step gives age group {group!r}"
+                )
 
 
 def load_flows(

@@ -23,7 +23,9 @@ def options(
     if step.options_from == "municipalities":
         out += [(m.id, m.name) for m in deployment.municipalities]
     elif step.options_from == "actors":
-        out += [(a, t(ACTOR_LABELS[a])) for a in deployment.actors]
+        # Offered by the age group the answers give (the deployment decides who is whose).
+        group = engine.age_group(flow, answers)
+        out += [(a, t(ACTOR_LABELS[a])) for a in deployment.actors_for(group)]
     elif step.options_from == "chosen_actors":
         chosen = engine.chosen_options(flow, step, answers) or []
         out += [(a, t(ACTOR_LABELS[a])) for a in chosen]
@@ -68,7 +70,8 @@ def show_answer(
     if step.kind in ("choice", "multi"):
         names = dict(options(deployment, flow, step, answers, t))
         chosen = [value] if step.kind == "choice" else value
-        return ", ".join(names.get(v, v) for v in chosen) or t("review.none")
+        shown = (names.get(v) or item_label(v, t) for v in chosen)
+        return ", ".join(shown) or t("review.none")
     if step.kind == "list":
         return "\n".join(f"• {text(v, t)}" for v in value) or t("review.none")
     if step.kind == "each":

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest
+from sipbot.flows import engine
+from sipbot.flows.model import ADULT
 from sipbot.i18n import N_, Texts
 from sipbot.labels import CONSENT, ROLE, STATUS, staff_word
 from sipbot.render import answers as rendered
@@ -45,8 +47,21 @@ def reader(request: SipRequest, t: Texts) -> str:
     return t("staff.card.reader", language=language, register=register)
 
 
-def age_group(request: SipRequest, t: Texts) -> str:
-    # The request does not ask for an age; a guardian asks for a child.
+AGE_GROUP = {
+    "small": N_("staff.age.small"),
+    "school": N_("staff.age.school"),
+    "teen": N_("staff.age.teen"),
+    "adult": N_("staff.age.adult"),
+}
+
+
+def age_group(services: Services, request: SipRequest, t: Texts) -> str:
+    """The age group the request's answers give; a guardian's older request: a child."""
+    flow = services.flows.get(request.flow_id)
+    if flow is not None and request.answers:
+        given = engine.age_group(flow, request.answers)
+        if given != ADULT or request.role != "guardian":
+            return t(AGE_GROUP.get(given, AGE_GROUP[ADULT]))
     if request.role == "guardian":
         return t("staff.age.child")
     return t("staff.age.adult")
@@ -65,7 +80,7 @@ def notice(services: Services, request: SipRequest, t: Texts) -> str:
         "staff.notice.facts",
         reference=request.reference,
         municipality=services.deployment.municipality(request.municipality).name,
-        age=age_group(request, t),
+        age=age_group(services, request, t),
         role=t(ROLE[request.role].staff),
         sent=t.datetime(request.submitted_at),
     )

@@ -16,10 +16,10 @@ from sipbot.bidi import ascii_digits
 from sipbot.blank import is_blank
 from sipbot.chat import callbacks
 from sipbot.chat.persistence import persist_now
-from sipbot.chat.text import split_messages
-from sipbot.flows import engine
+from sipbot.flows import engine, matching
 from sipbot.flows.engine import State
 from sipbot.flows.model import Flow, Step
+from sipbot.flows.review import review_message
 from sipbot.i18n import N_, Texts
 from sipbot.render import answers as rendered
 from sipbot.services import Services
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 # Called with the flow's final answers when the person presses Send on the review.
 Submit = Callable[[Update, Context, Flow, State, Texts], Awaitable[None]]
+# Called when the person leaves a flow at a step that ends it (nothing is sent).
+Stop = Callable[[Update, Context], Awaitable[None]]
 
 FLOW_KEY = "flow"
 # Swedish or international numbers, with the usual spaces and dashes.
@@ -49,6 +51,7 @@ class FlowRunner:
         self.on_submit: dict[str, Submit] = {}
         # Extra text under the review, e.g. the consent sentence worded for the requester's role.
         self.review_footer: dict[str, Callable[[State, Texts], str]] = {}
+        self.on_stop: Stop | None = None
 
     # -- options -------------------------------------------------------------------------
 
@@ -131,9 +134,7 @@ class FlowRunner:
         """The question as messages to send: the review may take several."""
         if step.kind != "review":
             return [(self._question(flow, step, state, t), self._keyboard(flow, step, state, t))]
-        parts = self._review_text(flow, state, t)
-        last = (parts[-1], self._review_keyboard(flow, state, t))
-        return [*((part, None) for part in parts[:-1]), last]
+        return [(self._review_text(flow, state, t), self._review_keyboard(flow, state, t))]
 
     def _seen(self, state: State, msg: Message) -> bool:
         """Has the person seen the current question before writing this message?
@@ -169,13 +170,20 @@ class FlowRunner:
             earlier = engine.earlier_item(step, state, item)
             if earlier is not None:  # editing: show what they said, with Keep
                 lines.append(t("hint.current", answer=self._text(earlier, t)))
+            kept = self._kept(state)
+            if kept is not None:
+                lines.append(t("hint.kept", length=len(kept), limit=step.max_length))
             return "\n\n".join([*lines, t("hint.text", limit=step.max_length)])
         ask, named = engine.wording(flow, state["answers"], step.ask, step.ask_on_behalf)
         lines = [t(ask, **named)]
         given = state["answers"].get(step.id)
-        if step.kind in ("text", "choice") and given is not None:
+        stale = engine.stale(flow, step, state["answers"])
+        if step.kind in ("text", "choice") and given is not None and not stale:
             # Back here from later on, or from the review: show what they said before.
             lines.append(t("hint.current", answer=self.show_answer(flow, step, state, t)))
+        kept = self._kept(state)
+        if kept is not None:
+            lines.append(t("hint.kept", length=len(kept), limit=step.max_length))
         if step.kind == "text":
             hint = N_("hint.text")
             if step.voice:
@@ -200,6 +208,11 @@ class FlowRunner:
         self, flow: Flow, step: Step, state: State, t: Texts
     ) -> InlineKeyboardMarkup | None:
         rows: list[list[InlineKeyboardButton]] = []
+        if step.kind == "info" and step.ends:
+            # Nothing is sent from here: back to choose again, or leave for the menu.
+            rows.append([self._button(state, t("button.choose_again"), "b")])
+            rows.append([self._button(state, t("button.menu"), "n")])
+            return InlineKeyboardMarkup(rows)
         if step.kind == "info":
             rows.append([self._button(state, t("button.next"), "n")])
         elif step.kind == "choice":
@@ -215,7 +228,17 @@ class FlowRunner:
             rows.append([self._button(state, t("button.done"), "d")])
         elif step.kind == "list":
             rows.append([self._button(state, t("button.done"), "d")])
+        if self._kept(state) is not None:
+            rows.append([self._button(state, t("button.keep_long"), "l")])
         if step.kind == "text" and state["answers"].get(step.id) is not None:
+            rows.append([self._button(state, t("button.keep"), "k")])
+        answers = state["answers"]
+        if (
+            step.kind == "choice"
+            and state.get("part")
+            and answers.get(step.id)
+            and not engine.stale(flow, step, answers)  # naming someone no longer invited
+        ):
             rows.append([self._button(state, t("button.keep"), "k")])
         if step.kind == "each" and self._earlier_item(flow, step, state) is not None:
             rows.append([self._button(state, t("button.keep"), "k")])
@@ -229,22 +252,54 @@ class FlowRunner:
         """Each answered step as its title and the answer, in flow order."""
         return rendered.answer_blocks(self.s.deployment, flow, given, t)
 
-    def _review_text(self, flow: Flow, state: State, t: Texts) -> list[str]:
-        blocks = [t(flow.step(state["step"]).ask), *self.answer_blocks(flow, state["answers"], t)]
+    def _review_text(self, flow: Flow, state: State, t: Texts) -> str:
+        """One message: the answers under their parts' titles, Send and Edit below."""
+        answers = state["answers"]
+        titles = {p.id: t(p.title) for p in flow.parts}
+        parts = [
+            (
+                titles.get(pid, ""),
+                [
+                    (self.title(flow, s, answers, t), self.show_answer(flow, s, state, t))
+                    for s in steps
+                ],
+            )
+            for pid, steps in engine.review_parts(flow, answers)
+        ]
         footer = self.review_footer.get(flow.id)
-        if footer is not None:
-            blocks.append(footer(state, t))
-        return split_messages(blocks)
+        return review_message(
+            t(flow.step(state["step"]).ask), parts, footer(state, t) if footer else None
+        )
 
     def _review_keyboard(self, flow: Flow, state: State, t: Texts) -> InlineKeyboardMarkup:
+        """Send first; then one Edit per part (per question in a flow without parts)."""
         answers = state["answers"]
-        rows = [
-            [self._button(state, t("button.edit", what=self.title(flow, step, answers, t)), "e", i)]
-            for i, step in enumerate(flow.steps)
-            if step.title and engine.visible(step, answers) and step.id in answers
-        ]
-        rows.append([self._button(state, t("button.send"), "send")])
+        rows = [[self._button(state, t("button.send"), "send")]]
+        shown = {pid for pid, _ in engine.review_parts(flow, answers)}
+        if flow.parts:
+            rows += [
+                [self._button(state, t("button.edit", what=t(p.title)), "e", i)]
+                for i, p in enumerate(flow.parts)
+                if p.id in shown
+            ]
+        else:
+            rows += [
+                [self._button(state, t("button.edit", what=title), "e", i)]
+                for i, step in enumerate(flow.steps)
+                if step.title
+                and engine.visible(step, answers)
+                and step.id in answers
+                and (title := self.title(flow, step, answers, t))
+            ]
         return InlineKeyboardMarkup(rows)
+
+    @staticmethod
+    def _kept(state: State) -> str | None:
+        """A text too long for the current step, kept in the draft (see engine)."""
+        kept = state.get("kept")
+        if kept and kept.get("step") == state["step"]:
+            return str(kept["text"])
+        return None
 
     # -- answering -----------------------------------------------------------------------
 
@@ -305,15 +360,30 @@ class FlowRunner:
             await self._item_answered(update, context, flow, step, state, None)
         elif op == "s" and step.optional:
             await self._answered(update, context, flow, state, None)
+        elif op == "n" and step.kind == "info" and step.ends:
+            # Leaving where the flow stops: the draft goes, no request is made.
+            context.user_data.pop(FLOW_KEY, None)  # type: ignore[union-attr]
+            log.info("flow.stopped flow=%s step=%s", flow.id, step.id)
+            if self.on_stop is not None:
+                await self.on_stop(update, context)
         elif op == "n" and step.kind == "info":
             await self._answered(update, context, flow, state, True)
-        elif op == "k" and step.kind == "text" and state["answers"].get(step.id) is not None:
+        elif op == "k" and step.kind in ("text", "choice") and state["answers"].get(step.id):
             await self._answered(update, context, flow, state, state["answers"][step.id])
+        elif op == "l" and self._kept(state) is not None:
+            # The person keeps their long text whole: taken as typed (staff see it in parts).
+            await self._take_text(update, context, flow, step, state, self._kept(state), t)
         elif op == "k" and step.kind == "each" and self._earlier_item(flow, step, state):
             earlier = self._earlier_item(flow, step, state)
             await self._item_answered(update, context, flow, step, state, earlier)
-        elif op == "b" and not state.get("review") and engine.back(flow, state) is not None:
+        elif op == "b" and (not state.get("review") or step.ends) and engine.back(flow, state):
             log.info("flow.back flow=%s step=%s", flow.id, state["step"])
+            await self.ask(update, context)
+        elif op == "e" and step.kind == "review" and index is not None and flow.parts:
+            if index < len(flow.parts) and engine.edit_part(flow, state, flow.parts[index].id):
+                log.info("flow.edit_part flow=%s part=%s", flow.id, flow.parts[index].id)
+            else:
+                engine.advance(flow, state)  # nothing to edit there: the review again
             await self.ask(update, context)
         elif op == "e" and step.kind == "review" and index is not None and index < len(flow.steps):
             engine.edit(flow, state, flow.steps[index].id)
@@ -365,6 +435,15 @@ class FlowRunner:
             # the question now current: the person never saw that one.
             await self._ask_again(update, context, t)
             return
+        typed = msg.text is not None and not msg.text.startswith("/")
+        choosy = typed and step.kind in ("choice", "multi")
+        text = msg.text or ""
+        if choosy and await self._typed_option(update, context, flow, step, state, text, t):
+            return
+        long_text = typed and len((msg.text or "").strip()) > step.max_length
+        if long_text and step.kind in ("text", "list", "each") and step.format is None:
+            await self._too_long(update, context, step, state, (msg.text or "").strip(), t)
+            return
         problem = self._problem(step, msg, state)
         if problem:
             limits = {
@@ -385,6 +464,20 @@ class FlowRunner:
             assert voice is not None
             seconds = int(_seconds(voice.duration))
             value = {"voice": voice.file_id, "duration": seconds}
+        await self._take_text(update, context, flow, step, state, value, t)
+
+    async def _take_text(
+        self,
+        update: Update,
+        context: Context,
+        flow: Flow,
+        step: Step,
+        state: State,
+        value: Any,
+        t: Texts,
+    ) -> None:
+        """A typed (or spoken) answer to a text, list or each step."""
+        state["kept"] = None
         if step.kind == "each":
             await self._item_answered(update, context, flow, step, state, value)
             return
@@ -393,6 +486,47 @@ class FlowRunner:
             await self.ask(update, context, note=t("input.added"))  # stored before "Saved"
             return
         await self._answered(update, context, flow, state, value)
+
+    async def _typed_option(
+        self,
+        update: Update,
+        context: Context,
+        flow: Flow,
+        step: Step,
+        state: State,
+        text: str,
+        t: Texts,
+    ) -> bool:
+        """Typed what a button says: taken as that button. False if it names none clearly."""
+        options = self.options(flow, step, state, t)
+        if step.kind == "choice":
+            oid = matching.match_option(text, options)
+            if oid is None:
+                return False
+            log.info("flow.typed_option flow=%s step=%s", flow.id, step.id)
+            await self._answered(update, context, flow, state, oid)
+            return True
+        found = matching.match_options(text, options)
+        if found is None:
+            return False
+        chosen: list[str] = state["pending"]
+        chosen += [oid for oid in found if oid not in chosen]
+        log.info("flow.typed_option flow=%s step=%s", flow.id, step.id)
+        names = dict(options)
+        await self.ask(
+            update, context, note=t("input.typed_chosen", what=", ".join(names[o] for o in found))
+        )
+        return True
+
+    async def _too_long(
+        self, update: Update, context: Context, step: Step, state: State, text: str, t: Texts
+    ) -> None:
+        """Not lost: kept in the draft, the person asked to shorten it or keep it whole."""
+        state["kept"] = {"step": step.id, "text": text}
+        log.info("flow.too_long_kept step=%s", step.id)
+        await self.ask(
+            update, context, note=t("input.too_long_kept", length=len(text), limit=step.max_length)
+        )
 
     @staticmethod
     def _problem(step: Step, msg: Message, state: State) -> str | None:

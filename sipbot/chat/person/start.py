@@ -16,6 +16,7 @@ from sipbot.chat.person.languages import language_rows
 from sipbot.chat.person.my_requests import MyRequests
 from sipbot.chat.person.privacy import Privacy
 from sipbot.consent import PAYLOAD_PREFIX
+from sipbot.flows.matching import match_option
 from sipbot.i18n import N_, Texts
 from sipbot.people import is_known, save_preferences
 from sipbot.services import Services
@@ -27,6 +28,15 @@ CHOOSING_KEY = "choosing_register"  # language chosen, register not yet
 WELCOME_KEY = "welcome"  # new here: welcomed once the register is chosen, in that register
 LINK_KEY = "consent_link"  # came through a consent link: its questions once words are chosen
 LINK_ONLY_KEY = "link_only"  # came new, only for the link: not pushed into asking for a SIP
+# The menu's buttons (choice, label): also what a person may type instead of pressing one.
+MENU_BUTTONS = (
+    ("about", N_("menu.about")),
+    ("ask", N_("menu.ask")),
+    ("requests", N_("menu.requests")),
+    ("privacy", N_("menu.privacy")),
+    ("help", N_("menu.help")),
+    ("language", N_("menu.language")),
+)
 
 
 class CitizenStart:
@@ -47,6 +57,7 @@ class CitizenStart:
         self.privacy = privacy
         self.links = links
         self.payloads = payloads  # /start <prefix><token>: e.g. a staff invite
+        runner.on_stop = self.menu  # left a flow where it ends (nothing sent): the menu
 
     async def _send(self, update: Update, context: Context, text: str, **kw: object) -> None:
         await context.bot.send_message(update.effective_chat.id, text, **kw)  # type: ignore[union-attr,arg-type]
@@ -117,7 +128,9 @@ class CitizenStart:
         query = update.callback_query
         assert query is not None
         await query.answer()
-        choice = (query.data or "").removeprefix("M:")
+        await self._menu_choice(update, context, (query.data or "").removeprefix("M:"))
+
+    async def _menu_choice(self, update: Update, context: Context, choice: str) -> None:
         if choice == "ask":
             if current(context) is not None:
                 await self.runner.ask(update, context)
@@ -262,6 +275,13 @@ class CitizenStart:
             await self._ask_register(update, context)
             return
         unknown_command = bool(msg and msg.text and msg.text.startswith("/"))
+        if msg and msg.text and not unknown_command:
+            # Typed what a menu button says ("hjälp"): as if it was pressed.
+            choice = match_option(msg.text, [(c, t(label)) for c, label in MENU_BUTTONS])
+            if choice is not None:
+                log.info("menu.typed choice=%s", choice)
+                await self._menu_choice(update, context, choice)
+                return
         key = N_("input.menu_only")
         if unknown_command:
             key = N_("input.unknown_command")
