@@ -90,6 +90,7 @@ def build_application(services: Services, *, rate_limit: bool = True) -> Applica
     start = CitizenStart(
         services, runner, about, my_requests, privacy, links, {INVITE_PREFIX: staff.enrol}
     )
+    app.bot_data["mail"] = mail  # bot_data is not persisted; tests run its sweep by hand
     jobs = app.job_queue
     assert jobs is not None
     jobs.run_repeating(DraftKeeper(services).job, interval=SWEEP_EVERY, first=60, name="drafts")
