@@ -19,8 +19,10 @@ from typing import Any
 
 import aiosmtplib
 
-from sipbot import outbox
-from sipbot.db.models import OutboxMessage
+from sipbot import notify, outbox
+from sipbot.db.engine import session_scope
+from sipbot.db.models import OutboxMessage, SipRequest
+from sipbot.i18n import N_
 from sipbot.mail import smtp_password
 from sipbot.reminders import store
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
 TIMEOUT = 30.0
+MAIL_FAILED = N_("staff.notice.mail_failed")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -136,12 +139,19 @@ class MailSender:
         return 1
 
     def _fail(self, row: OutboxMessage, error: str) -> None:
-        """The final failure, kept on the row (its error, no copy of what it said)."""
+        """The final failure: kept on the row (its error, no copy of what it said), and
+        whoever has the request (else the unit) hears which address it did not reach."""
         assert row.id is not None
-        store.finish(
-            self.s.engine, row.id, "failed", self.s.clock(), error=error, table=OutboxMessage
-        )
-        outbox.forget(self.s.engine, row.id)
+        engine = self.s.engine
+        to = next((p["mail"]["to"] for p in row.parts if "mail" in p), "–")
+        with session_scope(engine) as s:
+            request = s.get(SipRequest, row.request_id) if row.request_id else None
+            if request is not None:
+                notify.to_holder_or_unit(
+                    s, self.s, request, MAIL_FAILED, reference=request.reference, address=to
+                )
+        store.finish(engine, row.id, "failed", self.s.clock(), error=error, table=OutboxMessage)
+        outbox.forget(engine, row.id)
         log.warning("mail.failed id=%s kind=%s error=%s", row.id, row.kind, error)
 
     def _retry(self, row: OutboxMessage, error: str) -> int:

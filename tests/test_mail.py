@@ -47,12 +47,13 @@ class Inbox:
         self.loop = loop
         self.arrived: asyncio.Queue[EmailMessage | str] = asyncio.Queue()
         self.refuse = 0
+        self.reply = "451 4.3.0 Try again later"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse > 0:
             self.refuse -= 1
-            self.loop.call_soon_threadsafe(self.arrived.put_nowait, "451")
-            return "451 4.3.0 Try again later"
+            self.loop.call_soon_threadsafe(self.arrived.put_nowait, self.reply[:3])
+            return self.reply
         msg = email.message_from_bytes(envelope.content, policy=default)
         assert isinstance(msg, EmailMessage)
         self.loop.call_soon_threadsafe(self.arrived.put_nowait, msg)
@@ -231,6 +232,42 @@ async def test_a_temporary_refusal_is_delivered_after_the_retry(
     with session_scope(bot.services.engine) as s:
         row = s.exec(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
         assert (row.status, row.attempts, row.last_error, row.parts) == ("sent", 2, None, [])
+
+
+async def test_a_permanent_refusal_is_recorded_and_the_holder_told(
+    emu: BotApiEmulator, bot: RunningBot, inbox: tuple[Inbox, int]
+) -> None:
+    box, _ = inbox
+    box.refuse, box.reply = 1, "550 5.1.1 No such mailbox"
+    anna = Staff(emu, bot.services, 1520, "Anna")
+    await anna.enrol("ostersund")
+    script, _ = BRANCHES["self"]
+    _, request, _ = await request_through(emu, bot, 1521, "sv", False, script)
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    anna.user.press(request.reference)
+    await anna.user.until(lambda: anna.t("staff.button.claim") in anna.user.last.button_texts)
+    await anna.presses("staff.button.claim", "staff.done.claim", reference=request.reference)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    leave = (anna.t("actor.psykiatri"), anna.t("actor.narstaende"))  # only the vårdcentral
+    await anna.books(request.reference, "8/12 9:15", 60, "phone", "063-14 00 00", leave_out=leave)
+    assert await box.arrived.get() == "550"
+    await anna.sees(
+        "staff.notice.mail_failed",
+        reference=request.reference,
+        address=ADDRESSES["vardcentral"],
+    )
+    sender: MailSender = bot.app.bot_data["mail"]
+    await sender.idle()
+    with session_scope(bot.services.engine) as s:
+        row = s.exec(select(OutboxMessage).where(OutboxMessage.channel == "mail")).one()
+        assert (row.status, row.attempts, row.last_error, row.parts) == (
+            "failed",
+            1,
+            "smtp.550",
+            [],
+        )
 
 
 async def test_a_missing_smtp_password_stops_the_start_in_one_line(
