@@ -23,7 +23,7 @@ from sipbot.config import Settings
 from sipbot.db.engine import session_scope
 from sipbot.db.models import OutboxMessage
 from sipbot.mail_sender import MailSender
-from sipbot.playground.emulator import BotApiEmulator
+from sipbot.playground.emulator import WAIT, BotApiEmulator
 from sipbot.services import Services
 from tests.conftest import EXAMPLE_DEPLOYMENT, FakeClock, RunningBot
 from tests.scripts import BRANCHES
@@ -59,8 +59,13 @@ class Inbox:
         self.loop.call_soon_threadsafe(self.arrived.put_nowait, msg)
         return "250 OK"
 
+    async def get(self) -> EmailMessage | str:
+        """The next arrival (an e-mail, or the code it was refused with); the emulator's
+        bound, so a mail that never comes fails instead of hanging."""
+        return await asyncio.wait_for(self.arrived.get(), WAIT)
+
     async def next(self) -> EmailMessage:
-        got = await self.arrived.get()
+        got = await self.get()
         assert isinstance(got, EmailMessage), got
         return got
 
@@ -220,7 +225,7 @@ async def test_a_temporary_refusal_is_delivered_after_the_retry(
     await anna.presses("staff.button.book", "staff.ask.time")
     leave = (anna.t("actor.psykiatri"), anna.t("actor.narstaende"))  # only the vårdcentral
     await anna.books(request.reference, "8/12 9:15", 60, "phone", "063-14 00 00", leave_out=leave)
-    assert await box.arrived.get() == "451"
+    assert await box.get() == "451"
     sender: MailSender = bot.app.bot_data["mail"]
     await sender.idle()  # the refusal is recorded: it waits for its retry
     assert await sender.sweep() == 0  # not yet
@@ -252,7 +257,7 @@ async def test_a_permanent_refusal_is_recorded_and_the_holder_told(
     await anna.presses("staff.button.book", "staff.ask.time")
     leave = (anna.t("actor.psykiatri"), anna.t("actor.narstaende"))  # only the vårdcentral
     await anna.books(request.reference, "8/12 9:15", 60, "phone", "063-14 00 00", leave_out=leave)
-    assert await box.arrived.get() == "550"
+    assert await box.get() == "550"
     await anna.sees(
         "staff.notice.mail_failed",
         reference=request.reference,
