@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -39,10 +40,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ADDRESS = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"  # one plain address, no display name
+
+
 class Unit(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str = Field(min_length=1, max_length=120)
     staff_group_chat_id: int | None = None
+    # Where an invited organisation reaches the unit (phone or e-mail), in its e-mails.
+    contact: str | None = Field(default=None, min_length=1, max_length=120)
+    # An actor's address for this unit's meetings, where it differs from the region's.
+    actor_mail: dict[str, str] = {}
+
+
+class MailServer(_Strict):
+    """The SMTP server the kallelse to invited organisations goes out through. The password
+    is never in the file: SIPBOT_SMTP_PASSWORD, when `user` is set."""
+
+    sender: str = Field(pattern=ADDRESS)
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = Field(default=None, min_length=1)
 
 
 class Municipality(_Strict):
@@ -109,6 +128,9 @@ class Deployment(_Strict):
             for a in self.actors
             if a not in self.actor_age_groups or age_group in self.actor_age_groups[a]
         ]
+    # Organisations outside Telegram get the meeting's kallelse by e-mail (sipbot.mail).
+    mail: MailServer | None = None
+    actor_mail: dict[str, str] = {}
 
     def municipality(self, municipality_id: str) -> Municipality:
         return next(m for m in self.municipalities if m.id == municipality_id)
@@ -136,4 +158,24 @@ def load_deployment(path: Path) -> Deployment:
             raise yamlfile.fail(
                 path, lines, ("actors", i), f"unknown actor {actor!r}; known: {known}"
             )
+    _check_mail(path, lines, d)
     return d
+
+
+def _check_mail(path: Path, lines: Any, d: Deployment) -> None:
+    """Each address is one plain address of an actor the deployment offers, and there is a
+    server to send through once any is named."""
+    places: list[tuple[tuple[Any, ...], dict[str, str]]] = [(("actor_mail",), d.actor_mail)]
+    places += [(("units", i, "actor_mail"), u.actor_mail) for i, u in enumerate(d.units)]
+    for where, addresses in places:
+        for actor, address in addresses.items():
+            if actor not in d.actors:
+                raise yamlfile.fail(path, lines, (*where, actor), f"{actor!r} is not in actors")
+            if not re.match(ADDRESS, address):
+                raise yamlfile.fail(
+                    path, lines, (*where, actor), f"{address!r} is not one e-mail address"
+                )
+            if d.mail is None:
+                raise yamlfile.fail(
+                    path, lines, (*where, actor), "addresses need a mail: server to send through"
+                )

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from sipbot import outbox
+from sipbot import mail, outbox
 from sipbot.db.models import Meeting, Person, SipRequest, StaffMember
 from sipbot.deployment import ACTOR_LABELS
 from sipbot.i18n import N_, Texts
@@ -297,7 +297,9 @@ def queue_notice(
 
     Each reader gets their own wording: one who filled it in for someone else reads about
     the person (by name); the person, when reachable through the consent link, is told too.
-    False if no one can be reached at all (they deleted their data)."""
+    False if no one can be reached at all (they deleted their data). The invited
+    organisations get theirs by e-mail all the same."""
+    mail.queue_kallelse(s, services, request, meeting, change)
     targets = readers(s, request)
     if not targets:
         return False

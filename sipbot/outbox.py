@@ -59,6 +59,7 @@ def put(
     kind: str,
     request_id: int | None = None,
     fallback: Fallback | tuple[int, list[Part]] | None = None,
+    channel: str = "telegram",
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction; `fallback` (chat, parts) pairs are queued
     in its place if the chat turns out to be unreachable (blocked the bot, left the group)."""
@@ -66,6 +67,7 @@ def put(
         fallback = [fallback]
     row = OutboxMessage(
         kind=kind,
+        channel=channel,
         request_id=request_id,
         chat_id=chat_id,
         parts=parts,
@@ -83,20 +85,22 @@ def put(
     return row
 
 
-# Set by the running application: wakes its sweep. Commits outside it (the CLI) just wait
-# for the next start.
-_wake: Callable[[], None] | None = None
+# Set by the running application: wakes its sweeps (one per channel). Commits outside it
+# (the CLI) just wait for the next start.
+_wakes: dict[str, Callable[[], None]] = {}
 
 
-def wake_on_commit(wake: Callable[[], None] | None) -> None:
+def wake_on_commit(wake: Callable[[], None] | None, channel: str = "telegram") -> None:
     """The running sender's wake-up, called after each commit that queued a message."""
-    global _wake
-    _wake = wake
+    if wake is None:
+        _wakes.pop(channel, None)
+    else:
+        _wakes[channel] = wake
 
 
 def _committed(_session: Session) -> None:
-    if _wake is not None:
-        _wake()
+    for wake in list(_wakes.values()):
+        wake()
 
 
 def forget(engine: Any, row_id: int) -> None:
@@ -124,7 +128,11 @@ def due_chats(engine: Any, now: datetime) -> list[int]:
     with session_scope(engine) as s:
         query = (
             select(OutboxMessage.chat_id)
-            .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_try_at) <= now)
+            .where(
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.next_try_at) <= now,
+                col(OutboxMessage.channel) == "telegram",
+            )
             .distinct()
         )
         return [int(c) for c in s.exec(query)]
@@ -137,7 +145,11 @@ def claim_next(engine: Any, now: datetime, chat_id: int) -> OutboxMessage | None
     with session_scope(engine) as s:
         oldest = s.exec(
             select(OutboxMessage.id, OutboxMessage.next_try_at)
-            .where(col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == "pending")
+            .where(
+                col(OutboxMessage.chat_id) == chat_id,
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.channel) == "telegram",
+            )
             .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
             .limit(1)
         ).first()
@@ -147,6 +159,34 @@ def claim_next(engine: Any, now: datetime, chat_id: int) -> OutboxMessage | None
         taken = s.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == oldest[0], col(OutboxMessage.status) == "pending")
+            .values(status="sending", claim=token, claimed_at=now)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+    with session_scope(engine) as s:
+        return s.exec(select(OutboxMessage).where(OutboxMessage.claim == token)).first()
+
+
+def claim_mail(engine: Any, now: datetime) -> OutboxMessage | None:
+    """Take the oldest e-mail that is due; one waiting for a retry holds back no other (each
+    calendar file carries its SEQUENCE, so a late one cannot undo a newer one)."""
+    token = secrets.token_hex(8)
+    with session_scope(engine) as s:
+        due = s.exec(
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.channel) == "mail",
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.next_try_at) <= now,
+            )
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(1)
+        ).first()
+        if due is None:
+            return None
+        taken = s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == due, col(OutboxMessage.status) == "pending")
             .values(status="sending", claim=token, claimed_at=now)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]

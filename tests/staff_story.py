@@ -62,10 +62,12 @@ class Staff:
         detail: str | None,
         *,
         leave_out: tuple[str, ...] = (),
+        add: tuple[str, ...] = (),
         convener: str | None = None,
     ) -> BotMessage:
         """Answer the booking's questions: time, length, place and where exactly, whom to
-        invite (`leave_out`: actor labels to untick) and who convenes (None: the unit)."""
+        invite (`leave_out`: actor labels to untick; `add`: actors the person did not list,
+        to tick) and who convenes (None: the unit)."""
         await self.types(when, "staff.ask.length")
         self.press(self.t("staff.length", minutes=minutes))
         await self.sees("staff.ask.place")
@@ -77,6 +79,9 @@ class Staff:
         for label in leave_out:
             self.press("✅ " + label)
             await self.user.wait_for(lambda m, x=label: ("▫️ " + x) in m.button_texts)
+        for label in add:
+            self.press("▫️ " + label)
+            await self.user.wait_for(lambda m, x=label: ("✅ " + x) in m.button_texts)
         self.press(self.t("button.done"))
         await self.sees("staff.ask.convener")
         self.press(convener or self.t("staff.convener.unit"))

@@ -140,7 +140,7 @@ async def test_a_full_staff_group_does_not_hold_up_a_persons_message(
             await group.until(lambda: len(group.messages) == 25)
             await sender.idle()
         finally:
-            outbox._wake = None
+            outbox.wake_on_commit(None)
 
 
 @pytest.mark.parametrize(("status", "wait"), [(500, 5), (429, 7)])

@@ -35,9 +35,10 @@ MEETING = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def person_facing(msgid: str) -> bool:
-    return not msgid.startswith("staff.") and msgid not in FRAGMENTS and not msgid.startswith(
-        FRAGMENT_PREFIXES
-    )
+    # mail.*: the kallelse to invited organisations, read by their staff in plain Swedish.
+    if msgid.startswith(("staff.", "mail.")) or msgid in FRAGMENTS:
+        return False
+    return not msgid.startswith(FRAGMENT_PREFIXES)
 
 
 # Parts the plan's messages are built from (a date range, a name with its organisation): not

@@ -45,6 +45,8 @@ from sipbot.chat.staff.handlers import StaffBot
 from sipbot.chat.staff.team import Team
 from sipbot.chat.updates import SipBot, seen
 from sipbot.i18n import N_
+from sipbot.mail_sender import SWEEP_EVERY as MAIL_EVERY
+from sipbot.mail_sender import MailSender
 from sipbot.services import Services
 from sipbot.staff.members import INVITE_PREFIX
 
@@ -68,11 +70,12 @@ def build_application(
         services.settings.telegram_token, services.settings.telegram_api_url, rate_limiter=limiter
     )
     outbox = OutboxSender(services)
+    mail = MailSender(services)  # a missing SMTP password stops the start here, in one line
     app = (
         ApplicationBuilder()
         .bot(bot)
         .persistence(DatabasePersistence(services.engine, services.clock))
-        .post_init(_register_commands(services, outbox))
+        .post_init(_register_commands(services, outbox, mail))
         .concurrent_updates(PerChatProcessor())
         .build()
     )
@@ -91,6 +94,7 @@ def build_application(
     start = CitizenStart(
         services, runner, about, my_requests, privacy, links, {INVITE_PREFIX: staff.enrol}
     )
+    app.bot_data["mail"] = mail  # bot_data is not persisted; tests run its sweep by hand
     jobs = app.job_queue
     assert jobs is not None
     jobs.run_repeating(DraftKeeper(services).job, interval=SWEEP_EVERY, first=60, name="drafts")
@@ -102,6 +106,8 @@ def build_application(
     # Messages that must arrive are outbox rows: each commit that queues one wakes this
     # sweep; the timed run is the safety net.
     jobs.run_repeating(outbox.job, interval=OUTBOX_EVERY, first=1, name="outbox")
+    if services.deployment.mail is not None:  # the kallelse to organisations, by e-mail
+        jobs.run_repeating(mail.job, interval=MAIL_EVERY, first=1, name="mail")
     notices = NoticeAnswers(services)
 
     async def typed_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -258,9 +264,10 @@ async def _not_stored(
         log.warning("error.not_stored_unsent kind=%s", type(exc).__name__)
 
 
-def _register_commands(services: Services, outbox: OutboxSender):  # type: ignore[no-untyped-def]
+def _register_commands(services: Services, outbox: OutboxSender, mail: MailSender):  # type: ignore[no-untyped-def]
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         outbox.attach(app.bot)
+        mail.attach()
         for lang in dict.fromkeys(("sv", *services.catalogs.offered)):
             t = services.catalogs.texts(lang, easy=False)
             commands = [BotCommand(c, t(text)) for c, text in COMMANDS.items()]

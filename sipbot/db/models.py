@@ -251,6 +251,11 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "next_try_at"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)  # an event name for the logs, e.g. notice.new
+    # telegram: sent to chat_id by the chat's sweep; mail: an e-mail (chat_id 0), sent by
+    # sipbot.mail_sender to the address in its part.
+    channel: str = Field(
+        default="telegram", max_length=8, sa_column_kwargs={"server_default": "telegram"}
+    )
     request_id: int | None = Field(default=None, sa_column=Column(Integer))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     parts: list[dict[str, Any]] = Field(sa_column=Column(EncryptedJSON(), nullable=False))

@@ -42,14 +42,16 @@ class BookingEnd:
         return context.application.user_data[staff.telegram_id]
 
     async def _ask_invitees(self, context: Context, staff: StaffMember, rid: int, t: Texts) -> None:
-        """Whom to invite, from those the person chose (all of them to begin with)."""
+        """Whom to invite: those the person chose (ticked to begin with), then the region's
+        other actors, whom staff may add (they get the kallelse by e-mail too)."""
         state = self._data(context, staff)[BOOKING_KEY]
         if "choices" not in state:
             card = work.view(self.s.engine, self.s.clock, staff, rid)
             actors = [
                 a for a in (card.request.answers or {}).get("actors") or [] if a in ACTOR_LABELS
             ]
-            state["choices"], state["invitees"] = actors, list(actors)
+            others = [a for a in self.s.deployment.actors if a not in actors]
+            state["choices"], state["invitees"] = actors + others, list(actors)
         if not state["choices"]:
             state["convener"] = "unit"
             await self._book(context, staff, rid, state.get("detail"), t)
