@@ -174,6 +174,10 @@ def build_web_app(services: Services) -> web.Application:
     app[WEB] = w
     pages.add_routes(app)
     desk.add_routes(app)
+    if services.settings.oidc_mode != "off":
+        from sipbot.web import oidc  # its JOSE library only where the sign-in is on
+
+        oidc.install(app, services.settings)
     app.router.add_static("/static/", STATIC, append_version=False)
     return app
 

@@ -1,0 +1,141 @@
+"""Staff sign-in outside Telegram through the region's OpenID Connect provider.
+
+A real provider runs as its own process (tests/oidc/provider.py, over HTTP); sipbot's
+client is driven through it as a browser would: desk -> provider login -> callback -> desk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from sipbot.services import Services
+from sipbot.web.oidc import CLOCK_SKEW, link, subject_hash, verified_identity
+from sipbot.web.server import WebServer
+from tests.conftest import FakeClock
+from tests.oidc_story import (
+    HSA_ID,
+    ID_TOKEN_TTL,
+    NAME,
+    PNR,
+    Idp,
+    StaffBrowser,
+    idp_pages_fixture,  # noqa: F401
+    with_query,
+)
+
+STAFF = 600
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # The provider stamps its tokens with the machine's time; sipbot's clock starts there
+    # and then moves only when a test says so.
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest_asyncio.fixture
+async def anna(
+    idp_pages: tuple[Idp, WebServer], services: Services, clock: FakeClock
+) -> AsyncIterator[StaffBrowser]:
+    from sipbot.staff.members import accept_invite, create_invite
+
+    accept_invite(
+        services.engine, clock, create_invite(services.engine, clock, "ostersund"), STAFF, "Anna"
+    )
+    link(services.engine, services.settings, STAFF, HSA_ID)
+    browser = StaffBrowser(idp_pages[1])
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+async def _desk_status(b: StaffBrowser) -> int:
+    r = await b.step(str(b.base / "desk"))
+    return r.status
+
+
+async def test_sign_in_through_the_provider_reaches_the_desk(anna: StaffBrowser) -> None:
+    assert await _desk_status(anna) == 303  # required: off to the provider first
+    callback = await anna.logs_in(await anna.to_provider_login("/desk"))
+    r = await anna.returns(callback)
+    assert r.status == 303 and r.headers["Location"] == "/desk"
+    assert await _desk_status(anna) == 200
+
+
+async def test_a_telegram_session_alone_does_not_open_the_desk_when_required(
+    anna: StaffBrowser,
+) -> None:
+    await anna.signs_in_as(STAFF)  # initData from Telegram: the right person, not verified
+    assert await _desk_status(anna) == 303
+
+
+async def test_a_wrong_state_is_refused(anna: StaffBrowser) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    r = await anna.returns(with_query(callback, state="forged"))
+    assert r.status == 403
+    assert await _desk_status(anna) == 303
+    # A forged state spends nothing: the real callback still signs in, once.
+    assert (await anna.returns(callback)).status == 303
+
+
+async def test_a_callback_in_another_browser_is_refused(
+    anna: StaffBrowser, idp_pages: tuple[Idp, WebServer]
+) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    other = StaffBrowser(idp_pages[1])
+    try:
+        assert (await other.returns(callback)).status == 403
+        assert await _desk_status(other) == 303
+    finally:
+        await other.close()
+
+
+async def test_a_replayed_code_is_refused(anna: StaffBrowser) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    assert (await anna.returns(callback)).status == 303
+    assert (await anna.returns(callback)).status == 403  # the same callback: state spent
+    # A fresh sign-in (a new state for this browser) carrying the old code: the provider
+    # refuses the code's second use, and sipbot opens nothing.
+    anna.http.cookie_jar.clear()
+    await anna.to_provider_login()
+    fresh_state = anna.pending_state()
+    replay = with_query(callback, state=fresh_state)  # the old code, the new state
+    assert (await anna.returns(replay)).status == 403
+    assert await _desk_status(anna) == 303
+
+
+async def test_an_expired_id_token_is_refused(
+    anna: StaffBrowser, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    # sipbot checks `exp` against its own clock: bring it to the machine's time (after the
+    # token was issued), then past the token's life and the allowed skew.
+    clock.now = datetime.now(UTC)
+    clock.advance(seconds=ID_TOKEN_TTL + CLOCK_SKEW + 1)
+    with caplog.at_level("INFO", logger="sipbot.web.oidc"):
+        assert (await anna.returns(callback)).status == 403
+    assert "reason=claims_expired_token_exp" in caplog.text
+    assert await _desk_status(anna) == 303
+
+
+async def test_the_verified_identity_is_stored_encrypted(
+    anna: StaffBrowser, services: Services
+) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    assert (await anna.returns(callback)).status == 303
+    assert verified_identity(services.engine, STAFF) == {
+        "name": NAME,
+        "personal_identity_number": PNR,
+    }
+    with services.engine.connect() as db:
+        key, raw = db.execute(text("SELECT subject_hash, verified FROM staff_identity")).one()
+    assert key == subject_hash(services.settings, HSA_ID) and HSA_ID not in key
+    blob = bytes(raw)
+    for plain in (PNR, NAME, "Andersson", HSA_ID):
+        assert plain.encode() not in blob
