@@ -75,10 +75,13 @@ async def test_a_telegram_session_alone_does_not_open_the_desk_when_required(
     assert await _desk_status(anna) == 303
 
 
-async def test_a_wrong_state_is_refused(anna: StaffBrowser) -> None:
+async def test_a_wrong_state_is_refused(
+    anna: StaffBrowser, caplog: pytest.LogCaptureFixture
+) -> None:
     callback = await anna.logs_in(await anna.to_provider_login())
-    r = await anna.returns(with_query(callback, state="forged"))
-    assert r.status == 403
+    with caplog.at_level("INFO", logger="sipbot.web.oidc"):
+        r = await anna.returns(with_query(callback, state="forged"))
+    assert r.status == 403 and "reason=state" in caplog.text
     assert await _desk_status(anna) == 303
     # A forged state spends nothing: the real callback still signs in, once.
     assert (await anna.returns(callback)).status == 303
@@ -96,17 +99,25 @@ async def test_a_callback_in_another_browser_is_refused(
         await other.close()
 
 
-async def test_a_replayed_code_is_refused(anna: StaffBrowser) -> None:
+async def test_a_replayed_code_is_refused(
+    anna: StaffBrowser, caplog: pytest.LogCaptureFixture
+) -> None:
     callback = await anna.logs_in(await anna.to_provider_login())
     assert (await anna.returns(callback)).status == 303
-    assert (await anna.returns(callback)).status == 403  # the same callback: state spent
+    with caplog.at_level("INFO", logger="sipbot.web.oidc"):
+        # The same callback again: its state is spent, sipbot does not even ask the provider.
+        assert (await anna.returns(callback)).status == 403
+    assert "reason=state" in caplog.text
+    caplog.clear()
     # A fresh sign-in (a new state for this browser) carrying the old code: the provider
     # refuses the code's second use, and sipbot opens nothing.
     anna.http.cookie_jar.clear()
     await anna.to_provider_login()
     fresh_state = anna.pending_state()
     replay = with_query(callback, state=fresh_state)  # the old code, the new state
-    assert (await anna.returns(replay)).status == 403
+    with caplog.at_level("INFO", logger="sipbot.web.oidc"):
+        assert (await anna.returns(replay)).status == 403
+    assert "reason=token_invalid_grant" in caplog.text
     assert await _desk_status(anna) == 303
 
 
