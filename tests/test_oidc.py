@@ -6,13 +6,16 @@ client is driven through it as a browser would: desk -> provider login -> callba
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
+from sipbot.config import Settings
 from sipbot.services import Services
 from sipbot.web.oidc import CLOCK_SKEW, link, subject_hash, verified_identity
 from sipbot.web.server import WebServer
@@ -150,3 +153,57 @@ async def test_the_verified_identity_is_stored_encrypted(
     blob = bytes(raw)
     for plain in (PNR, NAME, "Andersson", HSA_ID):
         assert plain.encode() not in blob
+
+
+def test_the_cli_links_a_staff_member_to_an_identity(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database_url: str,
+    secret_key: str,
+    clock: FakeClock,
+    services: Services,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sipbot import cli
+    from sipbot.staff.members import accept_invite, create_invite
+
+    for name in list(os.environ):
+        if name.startswith("SIPBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name, value in {
+        "SIPBOT_DATABASE_URL": database_url,
+        "SIPBOT_SECRET_KEY": secret_key,
+        "SIPBOT_DEPLOYMENT": str(services.settings.deployment),
+        "SIPBOT_OIDC_ISSUER": "https://idp.example.se",
+    }.items():
+        monkeypatch.setenv(name, value)
+    accept_invite(
+        services.engine, clock, create_invite(services.engine, clock, "ostersund"), STAFF, "Anna"
+    )
+    cli.main(["staff", "identity", str(STAFF), HSA_ID])
+    assert HSA_ID not in capsys.readouterr().out
+    settings = services.settings.model_copy(update={"oidc_issuer": "https://idp.example.se"})
+    with services.engine.connect() as db:
+        (linked,) = db.execute(
+            text("SELECT telegram_id FROM staff_identity WHERE subject_hash = :h"),
+            {"h": subject_hash(settings, HSA_ID)},
+        ).one()
+    assert linked == STAFF
+    with pytest.raises(SystemExit):
+        cli.main(["staff", "identity", "999", HSA_ID])  # not staff
+
+
+def test_a_mode_on_needs_the_client_secret(settings: Settings) -> None:
+    from sipbot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="SIPBOT_OIDC_CLIENT_SECRET"):
+        load_settings(
+            telegram_token=settings.telegram_token,
+            database_url=settings.database_url,
+            secret_key=settings.secret_key,
+            deployment=settings.deployment,
+            oidc_mode="optional",
+            oidc_issuer="https://idp.example.se",
+            oidc_client_id="sipbot",
+        )
