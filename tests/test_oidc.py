@@ -20,6 +20,7 @@ from sipbot.services import Services
 from sipbot.web.oidc import CLOCK_SKEW, link, subject_hash, verified_identity
 from sipbot.web.server import WebServer
 from tests.conftest import FakeClock
+from tests.web_story import texts_in
 from tests.oidc_story import (
     HSA_ID,
     ID_TOKEN_TTL,
@@ -63,12 +64,20 @@ async def _desk_status(b: StaffBrowser) -> int:
     return r.status
 
 
-async def test_sign_in_through_the_provider_reaches_the_desk(anna: StaffBrowser) -> None:
+async def test_sign_in_through_the_provider_reaches_the_desk(
+    anna: StaffBrowser, services: Services
+) -> None:
+    t = services.catalogs.texts("sv", easy=False)
+    status, home = await anna.get("/")
+    assert status == 200 and t("web.oidc.sign_in") in texts_in(home)
     assert await _desk_status(anna) == 303  # required: off to the provider first
     callback = await anna.logs_in(await anna.to_provider_login("/desk"))
     r = await anna.returns(callback)
     assert r.status == 303 and r.headers["Location"] == "/desk"
-    assert await _desk_status(anna) == 200
+    status, desk = await anna.get("/desk")
+    assert status == 200
+    # Shown as verified: the name the provider vouched for.
+    assert t("web.oidc.verified", name=NAME) in texts_in(desk)
 
 
 async def test_a_telegram_session_alone_does_not_open_the_desk_when_required(
