@@ -20,7 +20,6 @@ from sipbot.services import Services
 from sipbot.web.oidc import CLOCK_SKEW, link, subject_hash, verified_identity
 from sipbot.web.server import WebServer
 from tests.conftest import FakeClock
-from tests.web_story import texts_in
 from tests.oidc_story import (
     HSA_ID,
     ID_TOKEN_TTL,
@@ -31,6 +30,7 @@ from tests.oidc_story import (
     idp_pages_fixture,  # noqa: F401
     with_query,
 )
+from tests.web_story import texts_in
 
 STAFF = 600
 
