@@ -216,3 +216,13 @@ def test_a_mode_on_needs_the_client_secret(settings: Settings) -> None:
             oidc_issuer="https://idp.example.se",
             oidc_client_id="sipbot",
         )
+
+
+async def test_an_answer_naming_another_issuer_is_refused(
+    anna: StaffBrowser, caplog: pytest.LogCaptureFixture
+) -> None:
+    callback = await anna.logs_in(await anna.to_provider_login())
+    with caplog.at_level("INFO", logger="sipbot.web.oidc"):
+        r = await anna.returns(with_query(callback, iss="https://evil.example"))
+    assert r.status == 403 and "reason=iss" in caplog.text
+    assert await _desk_status(anna) == 303

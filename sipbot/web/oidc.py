@@ -278,6 +278,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
             raise Refused("late")
         if "error" in q or not q.get("code"):
             raise Refused("provider_error")
+        if "iss" in q and q["iss"] != o.settings.oidc_issuer:
+            raise Refused("iss")  # an answer from another provider (RFC 9207, mix-up)
         claims = await _exchange(o, w, q["code"], p)
         user_id = await asyncio.to_thread(
             _sign_in, w.services.engine, o.settings, claims, w.services.clock()
