@@ -8,6 +8,7 @@ redirect URI), then the provider (its issuer names the port it got), then the pa
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
+import pytest
 import pytest_asyncio
 from yarl import URL
 
@@ -25,6 +27,8 @@ from sipbot.web.server import WebServer
 from tests.web_story import Visitor, free_port
 
 PROVIDER = Path(__file__).resolve().parent / "oidc" / "provider.py"
+# The certified provider (npm oidc-provider), installed by `npm ci` in tests/oidc/.
+NODE = PROVIDER.with_name("provider.mjs")
 CLIENT_ID = "sipbot-test"
 CLIENT_SECRET = "test-secret-not-for-use"  # a test client's, known to the test provider only
 ID_TOKEN_TTL = 300
@@ -41,7 +45,7 @@ class Idp:
     process: asyncio.subprocess.Process
 
 
-async def start_provider(redirect_uri: str) -> Idp:
+async def start_provider(redirect_uri: str, kind: str = "python") -> Idp:
     config = {
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
@@ -59,9 +63,9 @@ async def start_provider(redirect_uri: str) -> Idp:
             }
         },
     }
+    command = [sys.executable, str(PROVIDER)] if kind == "python" else ["node", str(NODE)]
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(PROVIDER),
+        *command,
         json.dumps(config),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -82,11 +86,15 @@ async def stop_provider(idp: Idp) -> None:
         await idp.process.wait()
 
 
-@pytest_asyncio.fixture(name="idp_pages")
-async def idp_pages_fixture(services: Services) -> AsyncIterator[tuple[Idp, WebServer]]:
+@pytest_asyncio.fixture(name="idp_pages", params=["python", "node"])
+async def idp_pages_fixture(
+    services: Services, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Idp, WebServer]]:
+    if request.param == "node" and not (NODE.parent / "node_modules").is_dir():
+        pytest.skip("tests/oidc/node_modules missing: run `npm ci` in tests/oidc")
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    idp = await start_provider(origin + "/oidc/callback")
+    idp = await start_provider(origin + "/oidc/callback", request.param)
     services.settings = services.settings.model_copy(
         update={
             "web_port": port,
@@ -107,44 +115,64 @@ async def idp_pages_fixture(services: Services) -> AsyncIterator[tuple[Idp, WebS
         await stop_provider(idp)
 
 
-_TXN = re.compile(r'name=txn value="([^"]*)"')
+_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 class StaffBrowser(Visitor):
-    """A staff member's browser outside Telegram: the desk, then the provider's login."""
+    """A staff member's browser outside Telegram: the desk, then the provider's pages."""
+
+    authorize_url = ""
+    page_url: URL | None = None
 
     async def step(self, url: str) -> aiohttp.ClientResponse:
         async with self.http.get(url, allow_redirects=False) as r:
             self.last = await r.text()
             return r
 
-    async def to_provider_login(self, path: str = "/desk") -> str:
-        """Open a desk page; follow sipbot's redirects to the provider's login page."""
-        r = await self.step(str(self.base.join(URL(path))))
+    async def _follow(self, r: aiohttp.ClientResponse) -> str | None:
+        """Redirects up to a page (None, the page in self.last) or to sipbot's callback."""
         while r.status in (302, 303):
             target = r.url.join(URL(r.headers["Location"]))
-            if target.path == "/authorize":
-                self.authorize_url = str(target)
+            if target.path == "/oidc/callback":
+                return str(target)  # the browser arrives back at sipbot: the test decides
+            at_provider = target.host == self.base.host and target.port != self.base.port
+            if at_provider and not self.authorize_url:
+                self.authorize_url = str(target)  # the first address at the provider
             r = await self.step(str(target))
-        assert r.status == 200 and "name=txn" in self.last, self.last
-        found = _TXN.search(self.last)
-        assert found is not None
-        self.login_origin = f"{r.url.scheme}://{r.url.host}:{r.url.port}"
-        return found.group(1)
+        assert r.status == 200, (r.status, self.last)
+        self.page_url = r.url
+        return None
+
+    async def to_provider_login(self, path: str = "/desk") -> None:
+        """Open a desk page; follow sipbot's redirects to the provider's login page."""
+        self.authorize_url = ""
+        assert await self._follow(await self.step(str(self.base.join(URL(path))))) is None
+        assert 'name="password"' in self.last, self.last
 
     def pending_state(self) -> str:
         """The `state` sipbot sent with the last trip to the provider."""
         return query_of(self.authorize_url)["state"]
 
-    async def logs_in(self, txn: str, password: str = PASSWORD) -> str:
-        """Post the provider's login form; returns the callback address it redirects to."""
-        async with self.http.post(
-            self.login_origin + "/login",
-            data={"txn": txn, "username": USER, "password": password},
-            allow_redirects=False,
-        ) as r:
-            assert r.status == 302, await r.text()
-            return r.headers["Location"]
+    async def logs_in(self, password: str = PASSWORD) -> str:
+        """Fill the provider's forms (login, then consent if asked); returns the callback
+        address the provider sends the browser to."""
+        for _ in range(5):
+            action = _ACTION.search(self.last)
+            assert action is not None and self.page_url is not None, self.last
+            data = dict(_HIDDEN.findall(self.last))
+            if 'name="password"' in self.last:
+                data |= {"login": USER, "password": password}
+            async with self.http.post(
+                self.page_url.join(URL(html.unescape(action.group(1)))),
+                data=data,
+                allow_redirects=False,
+            ) as r:
+                self.last = await r.text()
+                callback = await self._follow(r)
+            if callback is not None:
+                return callback
+        raise AssertionError("the provider never sent the browser back")
 
     async def returns(self, callback: str) -> aiohttp.ClientResponse:
         """The browser arrives back at sipbot's callback."""

@@ -71,7 +71,8 @@ async def test_sign_in_through_the_provider_reaches_the_desk(
     status, home = await anna.get("/")
     assert status == 200 and t("web.oidc.sign_in") in texts_in(home)
     assert await _desk_status(anna) == 303  # required: off to the provider first
-    callback = await anna.logs_in(await anna.to_provider_login("/desk"))
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     r = await anna.returns(callback)
     assert r.status == 303 and r.headers["Location"] == "/desk"
     status, desk = await anna.get("/desk")
@@ -90,7 +91,8 @@ async def test_a_telegram_session_alone_does_not_open_the_desk_when_required(
 async def test_a_wrong_state_is_refused(
     anna: StaffBrowser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     with caplog.at_level("INFO", logger="sipbot.web.oidc"):
         r = await anna.returns(with_query(callback, state="forged"))
     assert r.status == 403 and "reason=state" in caplog.text
@@ -102,7 +104,8 @@ async def test_a_wrong_state_is_refused(
 async def test_a_callback_in_another_browser_is_refused(
     anna: StaffBrowser, idp_pages: tuple[Idp, WebServer]
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     other = StaffBrowser(idp_pages[1])
     try:
         assert (await other.returns(callback)).status == 403
@@ -114,7 +117,8 @@ async def test_a_callback_in_another_browser_is_refused(
 async def test_a_replayed_code_is_refused(
     anna: StaffBrowser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     assert (await anna.returns(callback)).status == 303
     with caplog.at_level("INFO", logger="sipbot.web.oidc"):
         # The same callback again: its state is spent, sipbot does not even ask the provider.
@@ -136,7 +140,8 @@ async def test_a_replayed_code_is_refused(
 async def test_an_expired_id_token_is_refused(
     anna: StaffBrowser, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     # sipbot checks `exp` against its own clock: bring it to the machine's time (after the
     # token was issued), then past the token's life and the allowed skew.
     clock.now = datetime.now(UTC)
@@ -150,7 +155,8 @@ async def test_an_expired_id_token_is_refused(
 async def test_the_verified_identity_is_stored_encrypted(
     anna: StaffBrowser, services: Services
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     assert (await anna.returns(callback)).status == 303
     assert verified_identity(services.engine, STAFF) == {
         "name": NAME,
@@ -221,7 +227,8 @@ def test_a_mode_on_needs_the_client_secret(settings: Settings) -> None:
 async def test_an_answer_naming_another_issuer_is_refused(
     anna: StaffBrowser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    callback = await anna.logs_in(await anna.to_provider_login())
+    await anna.to_provider_login()
+    callback = await anna.logs_in()
     with caplog.at_level("INFO", logger="sipbot.web.oidc"):
         r = await anna.returns(with_query(callback, iss="https://evil.example"))
     assert r.status == 403 and "reason=iss" in caplog.text

@@ -81,9 +81,9 @@ class Provider:
         txn = secrets.token_urlsafe(16)
         self.transactions[txn] = dict(q)
         page = (
-            "<!doctype html><title>Login</title><form method=post action=/login>"
-            f'<input type=hidden name=txn value="{html.escape(txn)}">'
-            "<input name=username><input name=password type=password>"
+            '<!doctype html><title>Login</title><form method="post" action="/login">'
+            f'<input type="hidden" name="txn" value="{html.escape(txn)}">'
+            '<input name="login"><input name="password" type="password">'
             "<button>Sign in</button></form>"
         )
         return web.Response(text=page, content_type="text/html")
@@ -91,7 +91,7 @@ class Provider:
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
         t = self.transactions.pop(str(form.get("txn", "")), None)
-        user = self.config["users"].get(str(form.get("username", "")))
+        user = self.config["users"].get(str(form.get("login", "")))
         if t is None:
             return web.Response(status=400, text="unknown transaction")
         if user is None or not hmac.compare_digest(user["password"], str(form.get("password"))):
