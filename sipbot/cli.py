@@ -324,6 +324,20 @@ def cmd_staff_list(args: argparse.Namespace) -> None:
     print(_table(["telegram_id", "unit", "role", "name", f"since ({settings.timezone})"], rows))
 
 
+def cmd_staff_identity(args: argparse.Namespace) -> None:
+    from sipbot.staff.members import member
+    from sipbot.web.oidc import link
+
+    with _database() as (settings, engine, _deployment):
+        if not settings.oidc_issuer:
+            raise UsageError("SIPBOT_OIDC_ISSUER: missing; the identity is the issuer's")
+        if member(engine, args.telegram_id) is None:
+            raise UsageError(f"no active staff member with telegram id {args.telegram_id}")
+        link(engine, settings, args.telegram_id, args.value)
+        # Not the value: it names a person.
+        print(f"{args.telegram_id} signs in with {settings.oidc_staff_claim} at the issuer")
+
+
 def cmd_staff_remove(args: argparse.Namespace) -> None:
     from sipbot.notify import returned as tell_returned
     from sipbot.services import Services
@@ -556,6 +570,12 @@ def main(argv: list[str] | None = None) -> None:
     list_ = staff.add_parser("list", help="active staff: telegram id, unit, role, name, since")
     list_.add_argument("--unit", help="only this unit")
     list_.set_defaults(fn=cmd_staff_list)
+    ident = staff.add_parser(
+        "identity", help="link a staff member to their identity at the OpenID Connect provider"
+    )
+    ident.add_argument("telegram_id", type=int)
+    ident.add_argument("value", help="their SIPBOT_OIDC_STAFF_CLAIM value (e.g. the HSA-id)")
+    ident.set_defaults(fn=cmd_staff_identity)
     remove = staff.add_parser("remove", help="take away someone's staff access")
     remove.add_argument("telegram_id", type=int)
     remove.set_defaults(fn=cmd_staff_remove)

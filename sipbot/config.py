@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,17 @@ class Settings(BaseSettings):
     web_initdata_max_age: int = Field(default=3600, ge=30, le=86_400)
     # A page session ends this long after its last use.
     web_session_idle: int = Field(default=1800, ge=60, le=86_400)
+
+    # Staff sign-in outside Telegram through the region's OpenID Connect provider (SITHS).
+    # off: Telegram only; optional: either; required: the desk shows nothing without it.
+    oidc_mode: Literal["off", "optional", "required"] = "off"
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""  # from the environment only, never a file in the repo
+    # The ID token claim that names a staff member (an HSA-id claim, or "sub").
+    oidc_staff_claim: str = "sub"
+    # Verified claims kept (encrypted) and shown to colleagues as verified.
+    oidc_identity_claims: str = "name,personal_identity_number"
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -136,6 +148,12 @@ def load_settings(*, require_token: bool = True, **overrides: object) -> Setting
             "SIPBOT_PUBLIC_URL: missing; SIPBOT_WEB_PORT is set, so the pages need the address"
             " people reach them at"
         )
+    if settings.oidc_mode != "off":
+        for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret"):
+            if not getattr(settings, name):
+                raise ConfigError(
+                    f"SIPBOT_{name.upper()}: missing; SIPBOT_OIDC_MODE is {settings.oidc_mode}"
+                )
     if not settings.deployment.is_file():
         raise ConfigError(f"SIPBOT_DEPLOYMENT: no such file {settings.deployment}")
     return settings

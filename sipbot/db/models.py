@@ -143,6 +143,23 @@ class StaffMember(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False)
 
 
+class StaffIdentity(SQLModel, table=True):
+    """A staff member's identity at the region's OpenID Connect provider (e.g. SITHS HSA-id).
+
+    The claim's value is kept only as a keyed hash, so a sign-in finds the member without the
+    table holding the identifier in the clear; what the provider verified (name, personnummer)
+    is encrypted and filled at each sign-in.
+    """
+
+    __tablename__ = "staff_identity"
+    subject_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    telegram_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("staff_member.telegram_id"), index=True)
+    )
+    verified: dict[str, Any] | None = Field(default=None, sa_column=Column(EncryptedJSON()))
+    verified_at: datetime | None = _ts(nullable=True)
+
+
 class StaffInvite(SQLModel, table=True):
     """A one-time enrolment link for a unit; only the token's hash is kept."""
 

@@ -68,6 +68,14 @@ class Web:
         self, request: web.Request, name: str, *, status: int = 200, staff: bool = False, **values
     ) -> web.Response:  # type: ignore[no-untyped-def]
         session = self.session(request)
+        verified_name = None
+        if session is not None and session.verified:
+            from sipbot.web.oidc import verified_identity  # only where the sign-in is on
+
+            found = await asyncio.to_thread(
+                verified_identity, self.services.engine, session.user_id
+            )
+            verified_name = (found or {}).get("name")
         return render(
             self.env,
             name,
@@ -75,6 +83,8 @@ class Web:
             status=status,
             csrf=session.csrf if session else "",
             signed_in=session is not None,
+            verified_name=verified_name,
+            oidc_sign_in=self.services.settings.oidc_mode != "off",
             region=self.services.deployment.region,
             **values,
         )
@@ -174,6 +184,10 @@ def build_web_app(services: Services) -> web.Application:
     app[WEB] = w
     pages.add_routes(app)
     desk.add_routes(app)
+    if services.settings.oidc_mode != "off":
+        from sipbot.web import oidc  # its JOSE library only where the sign-in is on
+
+        oidc.install(app, services.settings)
     app.router.add_static("/static/", STATIC, append_version=False)
     return app
 

@@ -22,6 +22,8 @@ class WebSession:
     language_code: str | None
     csrf: str
     last_used: datetime
+    # Signed in through the region's OpenID Connect provider (SITHS), not only from Telegram.
+    verified: bool = False
 
 
 class SessionStore:
@@ -35,13 +37,17 @@ class SessionStore:
     def _key(cookie: str) -> str:
         return hashlib.sha256(cookie.encode()).hexdigest()
 
-    def open(self, user_id: int, language_code: str | None) -> tuple[str, WebSession]:
+    def open(
+        self, user_id: int, language_code: str | None, *, verified: bool = False
+    ) -> tuple[str, WebSession]:
         """A new session (never a reused id: no session fixation); returns the cookie value."""
         if len(self._by_hash) >= MAX_SESSIONS:
             oldest = min(self._by_hash, key=lambda k: self._by_hash[k].last_used)
             del self._by_hash[oldest]
         cookie = secrets.token_urlsafe(32)
-        session = WebSession(user_id, language_code, secrets.token_urlsafe(32), self._clock())
+        session = WebSession(
+            user_id, language_code, secrets.token_urlsafe(32), self._clock(), verified
+        )
         self._by_hash[self._key(cookie)] = session
         return cookie, session
 
