@@ -62,7 +62,7 @@ def coverage(locales_dir: Path, offered: tuple[str, ...]) -> list[Coverage]:
                 and lang not in STAFF_LANGUAGES
                 # The web pages are shown in the staff language too (sipbot/web/server.py)
                 # until the person's own pages come, so they count as staff texts here.
-                and all(m.startswith(("staff.", "web.")) for m in missing)
+                and all(m.startswith(("staff.", "web.", "mail.")) for m in missing)
             )
             rows.append(
                 Coverage(

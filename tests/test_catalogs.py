@@ -107,9 +107,10 @@ def staff_only(msgid: str) -> bool:
 
 
 def staff_languages_only(msgid: str) -> bool:
-    """Texts shown only in the staff languages: staff texts, and the web pages until the
-    person's own pages come (sipbot/web/server.py shows them in Swedish or English)."""
-    return staff_only(msgid) or msgid.startswith("web.")
+    """Texts shown only in the staff languages: staff texts, the e-mails to organisations
+    (sipbot/mail.py writes Swedish), and the web pages until the person's own pages come
+    (sipbot/web/server.py shows them in Swedish or English)."""
+    return staff_only(msgid) or msgid.startswith(("web.", "mail."))
 
 
 def effective_easy(lang: str) -> dict[str, str]:

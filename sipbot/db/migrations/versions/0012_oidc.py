@@ -1,7 +1,7 @@
 """oidc: staff identities at the region's OpenID Connect provider
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sipbot.db.crypto
 import sipbot.db.types
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
