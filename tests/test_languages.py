@@ -10,6 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import get_day_names
+from babel.messages.pofile import read_po
 from pypdf import PdfReader
 from sqlmodel import select
 
@@ -342,3 +344,65 @@ async def test_a_request_and_a_meeting_notice_in_the_readers_language(
     # Text comes back in visual order, so only a run without mirrored brackets is compared.
     assert plain(t("doc.title")).split(" (")[0] in pdf
     assert plain(t("doc.person")) in pdf
+
+
+# -- end to end, in the left-to-right draft languages --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "forms"), [("uk", (0, 1, 2)), ("fi", (0, 1, 1)), ("so", (0, 1, 1)), ("ti", (0, 1, 1))]
+)
+def test_plural_forms_pick_the_languages_own_form_for_one_two_and_five(
+    catalogs: Catalogs, lang: str, forms: tuple[int, int, int]
+) -> None:
+    """1, 2 and 5 take the form the language's Plural-Forms rule gives (uk: one, few, many;
+    ti: n > 1), as written in its catalog."""
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "plain.po").open("rb") as f:
+        written = read_po(f).get("count.working_days")
+    assert written is not None and isinstance(written.string, tuple)
+    t = catalogs.texts(lang, False)
+    got = [t.ngettext("count.working_days", n, n=n) for n in (1, 2, 5)]
+    want = [written.string[i].format(n=n) for i, n in zip(forms, (1, 2, 5), strict=True)]
+    assert got == want
+    # the written forms differ where the rule says they do
+    assert len({written.string[i] for i in forms}) == len(set(forms))
+
+
+@pytest.mark.parametrize("lang", ["uk", "fi", "so", "ti"])
+async def test_a_request_and_a_notice_in_a_left_to_right_draft_language(
+    emu: BotApiEmulator, bot: RunningBot, lang: str
+) -> None:
+    base = {"uk": 1800, "fi": 1900, "so": 2000, "ti": 2100}[lang]
+    anna = Staff(emu, bot.services, base, "Anna")
+    script = dict(BRANCHES["self"][0])
+    await anna.enrol(bot.services.deployment.municipality(script["municipality"]).intake_unit)
+    p, request, receipt = await request_through(emu, bot, base + 1, lang, False, script)
+    t: Texts = p.t
+    assert request.language == lang
+    days = bot.services.deployment.response_time_working_days
+    assert t.ngettext("count.working_days", days, n=days) in receipt
+    assert request.reference in receipt
+    assert bidi.FSI not in receipt  # isolates only where the text runs right to left
+
+    anna.user.send("/queue")
+    await anna.sees("staff.queue.title")
+    anna.user.press(request.reference)
+    await anna.user.until(lambda: anna.t("staff.button.claim") in anna.user.last.button_texts)
+    await anna.presses("staff.button.claim", "staff.done.claim", reference=request.reference)
+    await anna.card_with("staff.button.book")
+    await anna.presses("staff.button.book", "staff.ask.time")
+    await anna.books(request.reference, "7/12 13:30", 60, "office", "Storgatan 1")
+    with session_scope(bot.services.engine) as s:
+        row = s.exec(select(SipRequest).where(SipRequest.id == request.id)).one()
+    assert row.meeting_at is not None
+    notice = await p.user.wait_for(
+        lambda m: request.reference in (m.text or "") and "13:30" in (m.text or "")
+    )
+    when = t.datetime(row.meeting_at)
+    assert when in (notice.text or "")
+    # Monday 7 December in the reader's language (Babel's names), not in Swedish.
+    locale = t.locale
+    monday = {get_day_names("wide", c, locale)[0].lower() for c in ("format", "stand-alone")}
+    assert any(name in when.lower() for name in monday)
+    assert "måndag" not in when.lower()
+    assert t("person.notice.meeting").split("{")[0].strip() in (notice.text or "")
