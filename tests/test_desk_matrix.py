@@ -29,7 +29,7 @@ REASON, SUGGESTION, WORDS = "Fel enhet", "Ring vårdcentralen", "Hej, vi hörs"
 # action: (the chat's button data, the texts it then asks for, the desk's form)
 ACTIONS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "release": ("S:r:{r}", (), {}),
-    "assign": ("S:A:{r}:%d" % COLLEAGUE, (), {"colleague": str(COLLEAGUE)}),
+    "assign": ("S:A:{r}:" + str(COLLEAGUE), (), {"colleague": str(COLLEAGUE)}),
     "transfer": ("S:T:{r}:are", (REASON,), {"unit": "are", "reason": REASON}),
     "consent": ("S:k:{r}:spoken", (), {"how": "spoken"}),
     "status": ("S:s:{r}:contacted", (), {"status": "contacted"}),
@@ -123,9 +123,7 @@ async def test_the_desk_answers_as_the_chat(
     emu: BotApiEmulator, bot: RunningBot, pages: WebServer, actor: str
 ) -> None:
     services = bot.services
-    staff = {
-        who: Staff(emu, services, tid, who.capitalize()) for who, tid in ACTORS.items()
-    }
+    staff = {who: Staff(emu, services, tid, who.capitalize()) for who, tid in ACTORS.items()}
     for who, unit in (("holder", "ostersund"), ("colleague", "ostersund"), ("other_unit", "are")):
         await staff[who].enrol(unit)
     await staff["removed"].enrol("ostersund")
@@ -140,7 +138,8 @@ async def test_the_desk_answers_as_the_chat(
             desk_said = await _by_desk(desk, by_desk, action)
             want = expected(actor, action)
             # The chat says "not available" to anyone not staff as to another unit's staff.
-            words = "done" if want == "done" else me.t(STAFF_REFUSED.get(want, "staff.not_available"))
+            refusal = STAFF_REFUSED.get(want, "staff.not_available")
+            words = "done" if want == "done" else me.t(refusal)
             assert (action, chat_said) == (action, words)
             assert (action, desk_said) == (action, want)
             audit = _audit(services, by_desk)

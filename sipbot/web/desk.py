@@ -235,5 +235,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}", request_page)
     names = "|".join(desk_actions.ACTIONS)
     app.router.add_post(
-        r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}/{action:(%s)}" % names, action
+        r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}/{action:(" + names + ")}", action
     )

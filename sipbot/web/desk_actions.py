@@ -181,7 +181,8 @@ ACTIONS: dict[str, tuple[Do, str]] = {
 def request_id_of(services: Services, reference: str) -> int | None:
     """The request's id whatever its unit: for the record of a refused attempt only."""
     with session_scope(services.engine) as s:
-        return s.exec(select(SipRequest.id).where(SipRequest.reference == reference.upper())).first()
+        found = select(SipRequest.id).where(SipRequest.reference == reference.upper())
+        return s.exec(found).first()
 
 
 async def not_staff(services: Services, user_id: int, action: str, reference: str) -> None:
