@@ -9,8 +9,10 @@ entries: the desk calls the core as the chat does, and records refusals as the c
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
-from sipbot.db.models import SipRequest
+from sipbot.db.engine import session_scope
+from sipbot.db.models import OutboxMessage, SipRequest
 from sipbot.labels import STAFF_DONE, STAFF_REFUSED
 from sipbot.playground.emulator import BotApiEmulator
 from sipbot.requests import submit_request
@@ -83,6 +85,13 @@ def _audit(services: Services, request: SipRequest) -> list[tuple[object, ...]]:
     ]
 
 
+def _told(services: Services, request: SipRequest) -> list[tuple[str, int]]:
+    """Whom the action's notifier hook told, and of what (the outbox rows it queued)."""
+    with session_scope(services.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.request_id == request.id))
+        return sorted((m.kind, m.chat_id) for m in rows)
+
+
 async def _by_chat(me: Staff, request: SipRequest, action: str) -> str:
     data, typed, _ = ACTIONS[action]
     answers = len(me.user.callback_answers)
@@ -144,6 +153,7 @@ async def test_the_desk_answers_as_the_chat(
             assert (action, desk_said) == (action, want)
             audit = _audit(services, by_desk)
             assert audit == _audit(services, by_chat), action
+            assert _told(services, by_desk) == _told(services, by_chat), action
             if want != "done":  # the code is in the record, the same on both
                 assert audit[-1][1:] == ("refused", f"attempt={ACTIONS[action][0][2]} code={want}")
     finally:
