@@ -158,3 +158,37 @@ async def test_the_desk_answers_as_the_chat(
                 assert audit[-1][1:] == ("refused", f"attempt={ACTIONS[action][0][2]} code={want}")
     finally:
         await desk.close()
+
+
+def test_the_desk_takes_as_much_text_as_the_chat() -> None:
+    from sipbot.chat.staff.base import TEXT_LIMIT
+    from sipbot.web.desk_actions import TEXT_LIMIT as DESK_LIMIT
+
+    assert DESK_LIMIT == TEXT_LIMIT
+
+
+async def test_every_form_needs_its_token_and_a_blank_text_is_asked_again(
+    emu: BotApiEmulator, bot: RunningBot, pages: WebServer
+) -> None:
+    from sipbot.web.desk_actions import ACTIONS as FORMS
+
+    services = bot.services
+    holder = Staff(emu, services, HOLDER, "Holder")
+    await holder.enrol("ostersund")
+    request = _held_request(services)
+    desk = Visitor(pages)
+    try:
+        await desk.signs_in_as(HOLDER)
+        for action in FORMS:
+            response = await desk.post(f"/desk/requests/{request.reference}/{action}", {})
+            assert response.status == 403, action
+        await desk.get("/")
+        form = {"csrf": desk.csrf(), "text": "   "}
+        response = await desk.post(f"/desk/requests/{request.reference}/message", form)
+        assert response.url.query["again"] == "text"
+        words = texts_in(desk.last)
+        assert holder.t("staff.input_text_only", limit=2000) in words
+    finally:
+        await desk.close()
+    assert _told(services, request) == []
+    assert [a[1] for a in _audit(services, request)] == ["claim"]
