@@ -176,3 +176,57 @@ async def test_the_desk_works_with_the_keyboard_alone(
     await tab_to(page, t("staff.button.claim"))
     await page.keyboard.press("Enter")
     await page.get_by_text(t("staff.done.claim", reference=request.reference)).wait_for()
+
+
+async def test_a_coordinator_gives_a_request_and_the_colleague_confirms_and_writes(
+    page: Any, pages: WebServer, services: Services, clock: FakeClock
+) -> None:
+    """Anna gives a new request to Bo; Bo confirms the consent (spoken) and writes to the
+    person, all with the request page's forms, each page axe-clean."""
+    from sipbot.labels import CONSENT_HOW
+    from sipbot.staff.members import accept_invite, create_invite
+
+    t = services.catalogs.texts("sv", easy=False)
+    _enrol(services, clock, 800, "ostersund")
+    accept_invite(
+        services.engine, clock, create_invite(services.engine, clock, "ostersund"), 801, "Bo"
+    )
+    request = _submit(services, "ostersund", 10)
+    at = f"{pages.local_url}/desk/requests/{request.reference}"
+
+    await page.goto(try_link(pages, 800))
+    await page.wait_for_url(f"{pages.local_url}/desk")
+    await page.goto(at)
+    await page.get_by_role("heading", name=request.reference).wait_for()
+    # Booking is not on the desk yet, and the page says so.
+    await page.get_by_text(t("staff.web.form.booking_elsewhere")).wait_for()
+    await accessible(page)
+    await page.get_by_label(t("staff.web.form.colleague")).select_option(label="Bo")
+    await page.get_by_role("button", name=t("staff.button.assign")).click()
+    done = t("staff.done.assign", reference=request.reference)
+    await page.get_by_role("status").filter(has_text=done).wait_for()
+    await accessible(page)
+    # Anna does not hold it now: her consent is refused in the chat's words.
+    await page.get_by_role("button", name=t("staff.button.consent")).click()
+    await page.get_by_role("alert").filter(has_text=t("staff.refused.taken")).wait_for()
+
+    await page.get_by_role("button", name=t("web.sign_out")).click()  # Anna leaves; Bo comes
+    await page.get_by_role("heading", name=t("web.home.title")).wait_for()
+    await page.goto(try_link(pages, 801))
+    await page.wait_for_url(f"{pages.local_url}/desk")
+    row = page.get_by_role("row").filter(has_text=request.reference)
+    await row.get_by_text(t("staff.web.holder.you"), exact=True).wait_for()
+    await page.goto(at)
+    await page.get_by_label(t(CONSENT_HOW["spoken"].staff)).check()
+    await page.get_by_role("button", name=t("staff.button.consent")).click()
+    done = t("staff.done.consent", reference=request.reference)
+    await page.get_by_role("status").filter(has_text=done).wait_for()
+    await accessible(page)
+
+    await page.get_by_label(t("staff.web.form.message")).fill("Hej! Jag ringer dig i morgon.")
+    await page.get_by_role("button", name=t("staff.button.message")).click()
+    done = t("staff.done.message", reference=request.reference)
+    await page.get_by_role("status").filter(has_text=done).wait_for()
+    row = page.get_by_role("row").filter(has_text="Hej! Jag ringer dig i morgon.")
+    await row.get_by_text("Bo", exact=True).wait_for()
+    await accessible(page)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from sipbot import notify
-from sipbot.db.models import RequestEvent, SipRequest, StaffMember
+from sipbot.db.models import RequestEvent, RequestNote, SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
 from sipbot.labels import CONSENT, STAFF_DONE, STAFF_REFUSED, STATUS, staff_word
 from sipbot.staff import work
@@ -24,6 +24,7 @@ from sipbot.staff.card import MEETING_EVENT
 from sipbot.staff.members import member, names
 from sipbot.staff.search import DESK_PAGE, GROUPS, SORTS, Query, by_reference, find
 from sipbot.status import OPEN
+from sipbot.web import desk_actions
 from sipbot.web.server import WEB, Web
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,16 @@ async def queue(request: web.Request) -> web.StreamResponse:
         page_size=DESK_PAGE,
         href=_href(found.query),
         unit=w.services.deployment.unit(staff.unit).name,
+        done=_done_elsewhere(request, t),
     )
+
+
+def _done_elsewhere(request: web.Request, t: Texts) -> str:
+    """The word after an action that took the request out of this unit's sight (transfer)."""
+    ref = request.query.get("ref", "")
+    if request.query.get("done") != "transfer" or not re.fullmatch(r"SIP-[A-Za-z0-9]{1,12}", ref):
+        return ""
+    return t(STAFF_DONE["transfer"], reference=ref)
 
 
 def _href(q: Query):  # type: ignore[no-untyped-def]
@@ -162,6 +172,15 @@ def _history(
     return rows
 
 
+def _notes(notes: list[RequestNote], t: Texts, who: dict[int, str]) -> list[tuple[str, str, str]]:
+    """Notes and messages, for staff of the unit: when, who wrote it, the text."""
+    rows = []
+    for n in notes:
+        by = who.get(n.staff_id or 0, "") if n.kind != "from_person" else t("staff.web.note.person")
+        rows.append((t.datetime(n.at), by, str((n.body or {}).get("text", ""))))
+    return rows
+
+
 async def request_page(request: web.Request) -> web.StreamResponse:
     w, staff = await _staff(request)
     request_id = await _found(w, staff, request.match_info["reference"])
@@ -185,32 +204,36 @@ async def request_page(request: web.Request) -> web.StreamResponse:
         holder=_row(r, t, staff, w.services.clock(), who).holder,
         history=_history(card.events, t, who),
         can_claim=r.status in OPEN and r.assigned_to is None,
+        forms=desk_actions.forms(w.services, staff, r, t),
+        notes=_notes(card.notes, t, who),
+        again=t("staff.input_text_only", limit=desk_actions.TEXT_LIMIT)
+        if request.query.get("again") == "text"
+        else "",
         done=t(STAFF_DONE[done], reference=r.reference) if done in STAFF_DONE else "",
         refused=t(STAFF_REFUSED[refused]) if refused in STAFF_REFUSED else "",
     )
 
 
-async def claim(request: web.Request) -> web.StreamResponse:
-    w, staff = await _staff(request)
-    reference = request.match_info["reference"]
-    request_id = await _found(w, staff, reference)
-    services = w.services
-
-    # The same notifier hook as the chat's Claim: the person is told in the same transaction.
-    tell = notify.claimed(services)
-    try:
-        await asyncio.to_thread(
-            work.claim, services.engine, services.clock, staff, request_id, then=tell
-        )
-    except work.Refused as exc:
-        if exc.code == "not_found":
-            raise web.HTTPNotFound() from None
-        raise web.HTTPSeeOther(f"/desk/requests/{reference}?refused={exc.code}") from None
-    log.info("web.claim request=%s staff=%s", request_id, staff.telegram_id)
-    raise web.HTTPSeeOther(f"/desk/requests/{reference}?done=claim")
+async def action(request: web.Request) -> web.StreamResponse:
+    """A form on the request page (the CSRF middleware has checked its token)."""
+    w = request.app[WEB]
+    name, reference = request.match_info["action"], request.match_info["reference"]
+    session = w.session(request)
+    staff = None
+    if session is not None:
+        staff = await asyncio.to_thread(member, w.services.engine, session.user_id)
+    if staff is None:
+        if session is not None:  # removed, or never staff: recorded as the chat records it
+            await desk_actions.not_staff(w.services, session.user_id, name, reference)
+        raise web.HTTPForbidden()
+    form = await request.post()
+    raise web.HTTPSeeOther(await desk_actions.act(w.services, staff, name, reference, form))
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/desk", queue)
     app.router.add_get(r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}", request_page)
-    app.router.add_post(r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}/claim", claim)
+    names = "|".join(desk_actions.ACTIONS)
+    app.router.add_post(
+        r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}/{action:(" + names + ")}", action
+    )
