@@ -41,6 +41,10 @@ REFERENCE_LENGTH = 7
 REFERENCE_GROUP = 4
 
 
+# A reference as typed in an address or a form: old ones (SIP-7K3Q) and new (SIP-7K3Q-M9X).
+REFERENCE_PATTERN = r"SIP-[A-Za-z0-9]{1,12}(?:-[A-Za-z0-9]{1,12})?"
+
+
 def new_reference(length: int = REFERENCE_LENGTH) -> str:
     chars = "".join(secrets.choice(ALPHABET) for _ in range(length))
     return f"SIP-{chars[:REFERENCE_GROUP]}-{chars[REFERENCE_GROUP:]}".rstrip("-")

@@ -44,7 +44,7 @@ def _enrol(services: Services, clock: FakeClock, telegram_id: int, unit: str) ->
 def _references(html: str) -> list[str]:
     import re
 
-    return re.findall(r'href="/desk/requests/(SIP-[A-Z0-9]+)"', html)
+    return re.findall(r'href="/desk/requests/(SIP-[A-Z0-9]+(?:-[A-Z0-9]+)?)"', html)
 
 
 async def test_the_desk_is_for_staff_only(visitor: Visitor, services: Services) -> None:

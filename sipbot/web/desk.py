@@ -19,6 +19,7 @@ from aiohttp import web
 from sipbot.db.models import RequestEvent, RequestNote, SipRequest, StaffMember
 from sipbot.i18n import N_, Texts
 from sipbot.labels import CONSENT, STAFF_DONE, STAFF_REFUSED, STATUS, staff_word
+from sipbot.requests import REFERENCE_PATTERN
 from sipbot.staff import work
 from sipbot.staff.card import MEETING_EVENT
 from sipbot.staff.members import member, names
@@ -96,7 +97,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
 def _done_elsewhere(request: web.Request, t: Texts) -> str:
     """The word after an action that took the request out of this unit's sight (transfer)."""
     ref = request.query.get("ref", "")
-    if request.query.get("done") != "transfer" or not re.fullmatch(r"SIP-[A-Za-z0-9]{1,12}", ref):
+    if request.query.get("done") != "transfer" or not re.fullmatch(REFERENCE_PATTERN, ref):
         return ""
     return t(STAFF_DONE["transfer"], reference=ref)
 
@@ -232,8 +233,8 @@ async def action(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/desk", queue)
-    app.router.add_get(r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}", request_page)
+    app.router.add_get("/desk/requests/{reference:" + REFERENCE_PATTERN + "}", request_page)
     names = "|".join(desk_actions.ACTIONS)
     app.router.add_post(
-        r"/desk/requests/{reference:SIP-[A-Za-z0-9]{1,12}}/{action:(" + names + ")}", action
+        "/desk/requests/{reference:" + REFERENCE_PATTERN + "}/{action:(" + names + ")}", action
     )
