@@ -11,6 +11,7 @@ import asyncio
 import html
 import json
 import re
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -91,7 +92,12 @@ async def idp_pages_fixture(
     services: Services, request: pytest.FixtureRequest
 ) -> AsyncIterator[tuple[Idp, WebServer]]:
     if request.param == "node" and not (NODE.parent / "node_modules").is_dir():
-        pytest.skip("tests/oidc/node_modules missing: run `npm ci` in tests/oidc")
+        # The provider's packages, pinned by package-lock.json; never a skip: a missing
+        # provider is a failure (.ci/run installs it the same way).
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE.parent, check=True,
+            stdin=subprocess.DEVNULL, capture_output=True,
+        )
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     idp = await start_provider(origin + "/oidc/callback", request.param)
