@@ -168,6 +168,13 @@ async def test_the_verified_identity_is_stored_encrypted(
     blob = bytes(raw)
     for plain in (PNR, NAME, "Andersson", HSA_ID):
         assert plain.encode() not in blob
+    # Removed from staff: what the provider verified about them goes too.
+    from sipbot.staff.members import remove
+
+    assert remove(services.engine, services.clock, STAFF) is not None
+    assert verified_identity(services.engine, STAFF) is None
+    with services.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM staff_identity")).scalar() == 0
 
 
 def test_the_cli_links_a_staff_member_to_an_identity(

@@ -7,12 +7,12 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
 from sipbot.clock import Clock
 from sipbot.db.engine import session_scope
-from sipbot.db.models import SipRequest, StaffInvite, StaffMember
+from sipbot.db.models import SipRequest, StaffIdentity, StaffInvite, StaffMember
 from sipbot.requests import record
 from sipbot.staff.audit import audit
 from sipbot.status import OPEN
@@ -115,6 +115,8 @@ def remove(
         found.active = False
         s.add(found)
         audit(s, now, by, "staff.remove", detail=f"staff={telegram_id} unit={found.unit}")
+        # What their identity provider verified (name, personnummer) goes with the access.
+        s.exec(delete(StaffIdentity).where(col(StaffIdentity.telegram_id) == telegram_id))  # type: ignore[call-overload]
         returned = _return_held(s, now, telegram_id, by)
         for request in returned if then is not None else []:
             then(s, request)  # type: ignore[misc]
