@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TELEGRAM_TEXT_LIMIT = 4096
+from sipbot.flows.review import TELEGRAM_TEXT_LIMIT  # one limit for the review and the rest
+
+__all__ = ["TELEGRAM_TEXT_LIMIT", "split_messages"]
 
 
 def split_messages(blocks: list[str]) -> list[str]:
